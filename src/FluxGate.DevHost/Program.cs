@@ -1,0 +1,2 @@
+Console.Error.WriteLine("FluxGate.DevHost: under construction.");
+return 1;
