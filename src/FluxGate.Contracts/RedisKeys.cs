@@ -1,0 +1,24 @@
+namespace FluxGate.Contracts;
+
+/// <summary>
+/// The Redis key schema shared by the API and the waiting room. Every key of one product carries the
+/// hash tag <c>{productId}</c>, so one product's keys live in one slot and a script over them is valid
+/// on Redis Cluster. Product ids are validated to <c>[A-Za-z0-9._:-]</c>, so they never contain braces.
+/// </summary>
+public static class RedisKeys
+{
+    /// <summary>String: units left to sell. Absent = never initialized.</summary>
+    public static string Stock(string productId) => $"fg:{{{productId}}}:stock";
+
+    /// <summary>Hash: token bucket state (<c>tokens</c>, <c>ts</c> in µs of the Redis clock).</summary>
+    public static string RateBucket(string productId) => $"fg:{{{productId}}}:rate";
+
+    /// <summary>String: <c>p:&lt;orderId&gt;</c> while the order is in flight, <c>a:&lt;orderId&gt;</c> once accepted. TTL = idempotency TTL.</summary>
+    public static string Idempotency(string productId, string idempotencyKey) => $"fg:{{{productId}}}:idem:{idempotencyKey}";
+
+    /// <summary>String: set once when an admission token's ticket is used (one-time use).</summary>
+    public static string AdmissionUsed(string productId, long ticket) => $"fg:{{{productId}}}:admitted:{ticket}";
+
+    /// <summary>Prefix of the waiting room's keys for one product (queue counters).</summary>
+    public static string WaitingRoomPrefix(string productId) => $"fg:{{{productId}}}:wr:";
+}
