@@ -1,0 +1,82 @@
+using System.Diagnostics;
+using FluxGate.Api.Http;
+using FluxGate.Api.Telemetry;
+using FluxGate.Contracts;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace FluxGate.Api.Orders;
+
+public static class OrdersApi
+{
+    public const string IdempotencyKeyHeader = "x-idempotency-key";
+
+    public static IEndpointRouteBuilder MapOrdersApi(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/order", PlaceOrderAsync)
+            .WithName("PlaceOrder")
+            .WithSummary("Attempt to buy one unit of a product (the flash-sale hot path)")
+            .Accepts<OrderRequest>("application/json")
+            .Produces<StatusResponse>(StatusCodes.Status200OK)
+            .Produces(StatusCodes.Status302Found)
+            .Produces<ErrorResponse>(StatusCodes.Status400BadRequest)
+            .Produces<StatusResponse>(StatusCodes.Status403Forbidden)
+            .Produces<StatusResponse>(StatusCodes.Status409Conflict)
+            .Produces<ErrorResponse>(StatusCodes.Status413PayloadTooLarge)
+            .Produces<ErrorResponse>(StatusCodes.Status415UnsupportedMediaType)
+            .Produces<StatusResponse>(StatusCodes.Status429TooManyRequests)
+            .Produces<StatusResponse>(StatusCodes.Status500InternalServerError);
+        return app;
+    }
+
+    public static async Task<Results<JsonHttpResult<StatusResponse>, RedirectHttpResult, JsonHttpResult<ErrorResponse>>> PlaceOrderAsync(
+        HttpContext context, OrderIntake intake, AdmissionVerifier admission, WaitingRoomRedirect waitingRoom, OrderMetrics metrics)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var request = context.Request;
+
+        var idempotencyKey = request.Headers[IdempotencyKeyHeader].ToString();
+        if (idempotencyKey.Length == 0)
+        {
+            return Refuse(ApiError.MissingIdempotencyKey);
+        }
+        if (Identifiers.CheckIdempotencyKey(idempotencyKey) is { } invalidKey)
+        {
+            return Refuse(ApiError.BadRequest(invalidKey));
+        }
+
+        OrderRequest? order;
+        using (var body = await JsonRequestBody.ReadAsync(request))
+        {
+            if (body.Error is { } bodyError)
+            {
+                return Refuse(bodyError);
+            }
+            order = OrderRequest.Parse(body.Utf8, out var parseError);
+            if (order is null)
+            {
+                return Refuse(parseError!);
+            }
+        }
+
+        long? admittedTicket = null;
+        if (request.Headers[AdmissionToken.HeaderName] is { Count: > 0 } token)
+        {
+            admittedTicket = admission.Verify(token.ToString(), order.ProductId, out var refusal);
+            if (admittedTicket is null)
+            {
+                metrics.RecordOrder("admission_refused", Stopwatch.GetElapsedTime(started));
+                return ApiResults.Status(StatusCodes.Status403Forbidden, new StatusResponse("error", refusal!));
+            }
+        }
+
+        var result = await intake.PlaceAsync(order, idempotencyKey, admittedTicket);
+        metrics.RecordOrder(result.Name, Stopwatch.GetElapsedTime(started));
+        return ApiResults.ForOrder(result, context.Response, waitingRoom, order, idempotencyKey);
+
+        JsonHttpResult<ErrorResponse> Refuse(ApiError error)
+        {
+            metrics.RecordOrder("invalid", Stopwatch.GetElapsedTime(started));
+            return ApiResults.Error(error);
+        }
+    }
+}
