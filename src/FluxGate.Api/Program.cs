@@ -1,3 +1,4 @@
+using FluxGate.Api.Events;
 using FluxGate.Api.Extensions;
 using FluxGate.Api.Inventory;
 using FluxGate.Api.Orders;
@@ -9,9 +10,12 @@ builder.AddApplicationServices();
 
 var app = builder.Build();
 
+app.UseWebSockets();
+
 app.MapOpenApi();
 app.MapDefaultEndpoints();
 app.MapOrdersApi();
 app.MapInventoryApi();
+app.MapEventsApi();
 
 app.Run();

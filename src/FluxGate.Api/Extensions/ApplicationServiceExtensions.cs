@@ -1,3 +1,4 @@
+using FluxGate.Api.Events;
 using FluxGate.Api.Http;
 using FluxGate.Api.Inventory;
 using FluxGate.Api.Kafka;
@@ -39,7 +40,11 @@ public static class ApplicationServiceExtensions
         builder.Services.AddSingleton<OrderIntake>();
         builder.Services.AddSingleton<AdmissionVerifier>();
         builder.Services.AddSingleton<WaitingRoomRedirect>();
+        builder.Services.AddSingleton<OrderLookup>();
+        builder.Services.AddSingleton<OrderCancellation>();
         builder.Services.AddSingleton<InventoryService>();
+        builder.Services.AddSingleton<InventoryFeed>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<InventoryFeed>());
         builder.Services.AddSingleton<AdminKeyFilter>();
 
         builder.Services.ConfigureHttpJsonOptions(options =>

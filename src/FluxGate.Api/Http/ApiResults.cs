@@ -27,6 +27,15 @@ public static class ApiResults
         _ => Status(StatusCodes.Status500InternalServerError, ProcessingFailed),
     };
 
+    public static JsonHttpResult<StatusResponse> ForCancellation(CancellationOutcome outcome, Guid orderId) => outcome switch
+    {
+        CancellationOutcome.Cancelled => Status(StatusCodes.Status200OK, new StatusResponse("cancelled", "Order cancelled", orderId)),
+        CancellationOutcome.AlreadyCancelled => Status(StatusCodes.Status200OK, new StatusResponse("ignored", "Order already cancelled", orderId)),
+        CancellationOutcome.NotFound => Status(StatusCodes.Status404NotFound, new StatusResponse("not_found", "Unknown order")),
+        CancellationOutcome.NotOwner => Status(StatusCodes.Status403Forbidden, new StatusResponse("error", "Order belongs to another user")),
+        _ => Status(StatusCodes.Status500InternalServerError, new StatusResponse("error", "Cancellation failed; retry with the same request")),
+    };
+
     private static JsonHttpResult<StatusResponse> InProgress(HttpResponse response, Guid orderId)
     {
         response.Headers.RetryAfter = "1";

@@ -8,7 +8,8 @@ namespace FluxGate.Api.Orders;
 /// One valid order from decision to answer: the Redis script decides; a reservation goes to Kafka; Kafka's
 /// answer confirms it or undoes it. Nothing is sold twice and no unit leaks when Kafka refuses.
 /// </summary>
-public sealed partial class OrderIntake(OrderGate gate, OrderEventProducer producer, TimeProvider time, ILogger<OrderIntake> logger)
+public sealed partial class OrderIntake(
+    OrderGate gate, OrderEventProducer producer, OrderLookup lookup, TimeProvider time, ILogger<OrderIntake> logger)
 {
     public async Task<OrderResult> PlaceAsync(OrderRequest order, string idempotencyKey, long? admittedTicket)
     {
@@ -43,6 +44,7 @@ public sealed partial class OrderIntake(OrderGate gate, OrderEventProducer produ
         switch (delivery)
         {
             case DeliveryOutcome.Persisted:
+                lookup.IndexAccepted(accepted);
                 try
                 {
                     await gate.ConfirmAsync(order.ProductId, idempotencyKey, orderId);

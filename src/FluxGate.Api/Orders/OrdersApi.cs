@@ -25,7 +25,70 @@ public static class OrdersApi
             .Produces<ErrorResponse>(StatusCodes.Status415UnsupportedMediaType)
             .Produces<StatusResponse>(StatusCodes.Status429TooManyRequests)
             .Produces<StatusResponse>(StatusCodes.Status500InternalServerError);
+
+        app.MapGet("/status/{orderId}", GetStatusAsync)
+            .WithName("GetOrderStatus")
+            .WithSummary("Where an accepted order stands: accepted (in Kafka or persisted) or cancelled");
+
+        app.MapPost("/cancel/{orderId}", CancelAsync)
+            .WithName("CancelOrder")
+            .WithSummary("Cancel an accepted order and return its unit to stock (body: the userId that placed it)")
+            .Accepts<CancelRequest>("application/json");
         return app;
+    }
+
+    public static async Task<Results<Ok<OrderStatusResponse>, JsonHttpResult<StatusResponse>, JsonHttpResult<ErrorResponse>>> GetStatusAsync(
+        string orderId, OrderLookup lookup, CancellationToken cancellationToken)
+    {
+        if (!Guid.TryParse(orderId, out var id))
+        {
+            return ApiResults.Error(ApiError.BadRequest("orderId must be a UUID"));
+        }
+        KnownOrder? order;
+        try
+        {
+            order = await lookup.FindAsync(id, cancellationToken);
+        }
+        catch (Exception exception) when (exception is Npgsql.NpgsqlException or StackExchange.Redis.RedisException)
+        {
+            return ApiResults.Status(StatusCodes.Status503ServiceUnavailable, new StatusResponse("error", "Order status unavailable; retry shortly"));
+        }
+        return order is null
+            ? ApiResults.Status(StatusCodes.Status404NotFound, new StatusResponse("not_found", "Unknown order"))
+            : TypedResults.Ok(new OrderStatusResponse(order.OrderId, order.Status, order.Persisted, order.ProductId, order.UserId, order.AcceptedAt));
+    }
+
+    public static async Task<Results<JsonHttpResult<StatusResponse>, JsonHttpResult<ErrorResponse>>> CancelAsync(
+        string orderId, HttpRequest request, OrderCancellation cancellation, CancellationToken cancellationToken)
+    {
+        if (!Guid.TryParse(orderId, out var id))
+        {
+            return ApiResults.Error(ApiError.BadRequest("orderId must be a UUID"));
+        }
+        CancelRequest? cancel;
+        using (var body = await JsonRequestBody.ReadAsync(request))
+        {
+            if (body.Error is { } bodyError)
+            {
+                return ApiResults.Error(bodyError);
+            }
+            cancel = CancelRequest.Parse(body.Utf8, out var parseError);
+            if (cancel is null)
+            {
+                return ApiResults.Error(parseError!);
+            }
+        }
+
+        CancellationOutcome outcome;
+        try
+        {
+            outcome = await cancellation.CancelAsync(id, cancel.UserId, cancellationToken);
+        }
+        catch (Exception exception) when (exception is Npgsql.NpgsqlException or StackExchange.Redis.RedisException)
+        {
+            outcome = CancellationOutcome.Failed;
+        }
+        return ApiResults.ForCancellation(outcome, id);
     }
 
     public static async Task<Results<JsonHttpResult<StatusResponse>, RedirectHttpResult, JsonHttpResult<ErrorResponse>>> PlaceOrderAsync(
