@@ -32,6 +32,12 @@ public sealed partial class InventoryFeed(IConnectionMultiplexer redis, ILogger<
         for (var i = 0; i < productIds.Count; i++)
         {
             subscription.Publish(new InventoryUpdate(productIds[i], (long?)stocks[i]));
+            if (_watches.TryGetValue(productIds[i], out var watch) && !watch.HasLast)
+            {
+                // Changes from this snapshot on are the poll loop's to publish.
+                watch.Last = (long?)stocks[i];
+                watch.HasLast = true;
+            }
         }
         return subscription;
     }
