@@ -1,0 +1,184 @@
+#!/usr/bin/env python3
+"""The harness behind bench/run.sh. run.sh owns the DevHost's lifecycle; this file knows the scenarios,
+measures them against a running graph, and writes the results.
+
+  bench.py plan [scenario…]                 graphs needed, in order (one per line)
+  bench.py devhost-settings <graph>         the DevHost --setting arguments of a graph (one per line)
+  bench.py free-ports <n>                   n free TCP ports on 127.0.0.1
+  bench.py descendants <pid>                live descendants of a process
+  bench.py measure …                        run one graph's scenarios, write a partial result
+  bench.py report …                         merge partial results: latest.json + markdown on stdout
+"""
+
+import argparse
+import json
+import os
+import socket
+import sys
+import time
+import traceback
+
+import load
+import measure
+import procstat
+import report
+from clients import Api, Postgres, Redis
+from scenarios import DEFAULT_ORDER, GRAPHS, SCENARIOS
+
+ROLES_REQUIRED = ["api", "persister", "redis", "postgres"]
+
+
+def selected(names):
+    names = names or DEFAULT_ORDER
+    unknown = [n for n in names if n not in SCENARIOS]
+    if unknown:
+        sys.exit(f"unknown scenario(s) {', '.join(unknown)}; known: {', '.join(DEFAULT_ORDER)}")
+    return names
+
+
+def cmd_plan(args):
+    graphs = []
+    for name in selected(args.scenarios):
+        if SCENARIOS[name].graph not in graphs:
+            graphs.append(SCENARIOS[name].graph)
+    print("\n".join(graphs))
+
+
+def cmd_devhost_settings(args):
+    for key, value in GRAPHS[args.graph].api_settings.items():
+        print(f"api:{key}={value}")
+
+
+def cmd_free_ports(args):
+    sockets = []
+    for _ in range(args.count):
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        sockets.append(s)
+    print(" ".join(str(s.getsockname()[1]) for s in sockets))
+    for s in sockets:
+        s.close()
+
+
+def cmd_descendants(args):
+    print(" ".join(str(p) for p in procstat.descendants(args.pid)))
+
+
+def wrk_settings():
+    return load.WrkSettings(
+        threads=int(os.environ.get("WRK_THREADS", "2")),
+        connections=int(os.environ.get("WRK_CONNECTIONS", "64")),
+        duration=os.environ.get("WRK_DURATION", "20s"),
+        warmup=os.environ.get("WRK_WARMUP", "5s"),
+    )
+
+
+def cmd_measure(args):
+    with open(args.endpoints) as handle:
+        endpoints = json.load(handle)
+    strings = endpoints["connectionStrings"]
+    api = Api(endpoints["api"], endpoints.get("adminApiKey"))
+    redis = Redis(strings["redis"])
+    postgres = Postgres(strings["fluxgate"])
+    graph = procstat.Graph(args.devhost_pid)
+    missing = graph.missing(ROLES_REQUIRED)
+    if missing:
+        sys.exit(f"could not find the graph's {', '.join(missing)} process(es) under DevHost pid {args.devhost_pid}")
+    print(f"[bench] graph {args.graph}: " + ", ".join(f"{k}={v}" for k, v in graph.pids.items()), file=sys.stderr)
+
+    settings = wrk_settings()
+    partial = {"graph": args.graph, "graph_description": GRAPHS[args.graph].description,
+               "settings": vars(settings), "pids": graph.pids, "scenarios": []}
+    run_id = time.strftime("%H%M%S")
+
+    if args.ceiling:
+        requests = int(os.environ.get("CEILING_REQUESTS", "2000000"))
+        print(f"[bench] ceiling: redis-benchmark EVALSHA order.lua, {requests:,} calls", file=sys.stderr)
+        partial["ceiling"] = load.redis_ceiling(redis, settings.connections, int(os.environ.get("CEILING_PIPELINE", "16")),
+                                                requests, 600_000)
+        print(f"[bench] ceiling: {partial['ceiling']['rps']:,.0f} calls/s", file=sys.stderr)
+
+    for name in selected(args.scenarios):
+        scenario = SCENARIOS[name]
+        if scenario.graph != args.graph:
+            continue
+        print(f"[bench] {name}: {scenario.description}", file=sys.stderr)
+        try:
+            result = measure.run_scenario(scenario, run_id, api, redis, postgres, graph, settings, args.drain_timeout)
+            print(f"[bench] {name}: {result['rps']:,.0f} req/s, {result['orders_per_s']:,.0f} orders/s, "
+                  f"p99 {result['p99_ms']} ms, statuses {result['statuses']}, invariants "
+                  f"{'ok' if result['invariants_ok'] else result['invariants']['failures']}", file=sys.stderr)
+        except Exception as error:  # one scenario failing must not hide the others' results
+            traceback.print_exc()
+            result = {"name": name, "graph": args.graph, "error": str(error)}
+        partial["scenarios"].append(result)
+
+    with open(args.out, "w") as handle:
+        json.dump(partial, handle, indent=2)
+
+
+def cmd_report(args):
+    partials = []
+    for path in args.partial:
+        with open(path) as handle:
+            partials.append(json.load(handle))
+    results = {s["name"]: s for p in partials for s in p["scenarios"]}
+    ceiling = next((p["ceiling"] for p in partials if p.get("ceiling")), None)
+    scenarios = []
+    for name in selected(args.scenarios):
+        scenario = results.get(name) or {"name": name, "error": "not run (its graph did not start?)"}
+        if "error" not in scenario:
+            scenario["ceiling_rps"] = ceiling["rps"] if ceiling else None
+            # The decision script's ceiling is an order decision per call: compare it with decisions per second.
+            if ceiling:
+                rate = scenario["orders_per_s"] if SCENARIOS[name].sustained_accepts else scenario["rps"]
+                scenario["ratio_to_ceiling"] = round(rate / ceiling["rps"], 3)
+        scenarios.append(scenario)
+
+    load_at_start = [float(x) for x in args.load_at_start.split()] if args.load_at_start else None
+    document = {
+        "machine": report.machine_info(load_at_start),
+        "machine_busy": bool(load_at_start and load_at_start[0] >= args.busy_load),
+        "settings": partials[0]["settings"] if partials else vars(wrk_settings()),
+        "graphs": {p["graph"]: p["graph_description"] for p in partials},
+        "ceiling": ceiling,
+        "scenarios": scenarios,
+    }
+    report.write(document, args.out)
+    print(report.markdown(document))
+    failed = [s["name"] for s in scenarios if "error" in s or not s.get("invariants_ok")]
+    if failed:
+        print(f"\n[bench] FAILED: {', '.join(failed)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("plan"); p.add_argument("scenarios", nargs="*"); p.set_defaults(run=cmd_plan)
+    p = sub.add_parser("devhost-settings"); p.add_argument("graph", choices=GRAPHS); p.set_defaults(run=cmd_devhost_settings)
+    p = sub.add_parser("free-ports"); p.add_argument("count", type=int); p.set_defaults(run=cmd_free_ports)
+    p = sub.add_parser("descendants"); p.add_argument("pid", type=int); p.set_defaults(run=cmd_descendants)
+    p = sub.add_parser("measure")
+    p.add_argument("--endpoints", required=True)
+    p.add_argument("--devhost-pid", type=int, required=True)
+    p.add_argument("--graph", choices=GRAPHS, required=True)
+    p.add_argument("--ceiling", action="store_true", help="also measure the redis-benchmark ceiling on this graph's Redis")
+    p.add_argument("--drain-timeout", type=float, default=float(os.environ.get("DRAIN_TIMEOUT", "300")))
+    p.add_argument("--out", required=True)
+    p.add_argument("scenarios", nargs="*")
+    p.set_defaults(run=cmd_measure)
+    p = sub.add_parser("report")
+    p.add_argument("--partial", action="append", default=[], help="a measure --out file; repeatable")
+    p.add_argument("--out", required=True)
+    p.add_argument("--load-at-start", default="")
+    p.add_argument("--busy-load", type=float, default=1.0, help="1-min load average at start that marks the machine busy")
+    p.add_argument("scenarios", nargs="*")
+    p.set_defaults(run=cmd_report)
+    args = parser.parse_args()
+    sys.exit(args.run(args) or 0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,83 @@
+"""Load generators: wrk against POST /order, and redis-benchmark running the decision script (the ceiling)."""
+
+import hashlib
+import json
+import resource
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+BENCH_DIR = Path(__file__).resolve().parent.parent
+WRK_SCRIPT = BENCH_DIR / "wrk" / "order.lua"
+REPO_ROOT = BENCH_DIR.parent
+ORDER_SCRIPT = REPO_ROOT / "src" / "FluxGate.Api" / "Redis" / "Scripts" / "order.lua"
+
+
+@dataclass
+class WrkSettings:
+    threads: int
+    connections: int
+    duration: str
+    warmup: str
+    timeout: str = "5s"
+
+
+@dataclass
+class WrkRun:
+    result: dict           # the @@BENCH line of wrk/order.lua's done()
+    cpu_seconds: float     # wrk's own user+system CPU
+    started: float
+    ended: float
+
+
+def run_wrk(api_url, settings, duration, product_id, mode, run_tag):
+    command = [
+        "wrk", f"-t{settings.threads}", f"-c{settings.connections}", f"-d{duration}", f"--timeout={settings.timeout}",
+        "--latency", "-s", str(WRK_SCRIPT), api_url, "--", product_id, mode, run_tag,
+    ]
+    # wrk is the only child reaped in between, so the children's rusage delta is wrk's own CPU.
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.time()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    stdout, stderr = process.communicate()
+    ended = time.time()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    line = next((l for l in stdout.splitlines() if l.startswith("@@BENCH ")), None)
+    if process.returncode != 0 or line is None:
+        raise RuntimeError(f"wrk failed ({process.returncode}): {stderr.strip() or stdout.strip()}")
+    return WrkRun(json.loads(line[len("@@BENCH "):]), round(cpu, 2), started, ended)
+
+
+def script_sha(path=ORDER_SCRIPT):
+    """SHA1 of the script as the api loads it (the file's exact bytes)."""
+    return hashlib.sha1(path.read_bytes()).hexdigest()
+
+
+def redis_ceiling(redis, connections, pipeline, requests, idempotency_ttl_ms, product_id="bench-ceiling"):
+    """The decision script alone: redis-benchmark EVALSHA order.lua, one unique key per call, a product whose
+    stock and rate never run out. Returns calls/s."""
+    sha = redis.call("SCRIPT", "LOAD", ORDER_SCRIPT.read_text())
+    if sha != script_sha():
+        raise RuntimeError(f"SCRIPT LOAD returned {sha}, expected {script_sha()}")
+    redis.call("SET", f"fg:{{{product_id}}}:stock", 10**15)
+    redis.call("DEL", f"fg:{{{product_id}}}:rate")
+    command = [
+        "redis-benchmark", *redis.cli_args(), "-c", str(connections), "-P", str(pipeline), "-n", str(requests),
+        "-r", "2000000000", "--csv",
+        "EVALSHA", sha, "3", f"fg:{{{product_id}}}:stock", f"fg:{{{product_id}}}:rate", f"fg:{{{product_id}}}:idem:__rand_int__",
+        "__rand_int__", str(idempotency_ttl_ms), "100000000", "100000000", "600000",
+    ]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    if result.returncode != 0:
+        raise RuntimeError(f"redis-benchmark failed: {result.stderr.strip()}")
+    # --csv: a header line, then "EVALSHA …","<rps>",… for the one test.
+    rows = [line for line in result.stdout.splitlines() if line.startswith('"EVALSHA')]
+    if not rows:
+        raise RuntimeError(f"redis-benchmark printed no result: {result.stdout.strip()}")
+    rps = float(rows[-1].split('","')[1].strip('"'))
+    taken = 10**15 - redis.get_int(f"fg:{{{product_id}}}:stock")
+    if taken < requests * 0.99:
+        raise RuntimeError(f"redis-benchmark reserved only {taken} of {requests} calls: the script did not decide as expected")
+    return {"rps": rps, "requests": requests, "reserved": taken, "connections": connections, "pipeline": pipeline, "sha": sha}

@@ -1,0 +1,124 @@
+"""One scenario against a running graph: warm up, measure, then check the invariants and the persister's drain."""
+
+import os
+import time
+
+import load
+import procstat
+from clients import Postgres, Redis
+from runtime_counters import RuntimeCounters
+
+DRAIN_POLL_SECONDS = 0.2
+
+
+def _seconds(duration):
+    units = {"s": 1, "m": 60, "h": 3600}
+    return float(duration[:-1]) * units[duration[-1]] if duration[-1] in units else float(duration)
+
+
+def wait_for_rows(postgres, product_id, target, timeout):
+    """The time at which PostgreSQL held `target` orders of the product (None on timeout), and the last count."""
+    deadline = time.time() + timeout
+    rows = postgres.order_rows(product_id)
+    while rows < target and time.time() < deadline:
+        time.sleep(DRAIN_POLL_SECONDS)
+        rows = postgres.order_rows(product_id)
+    return (time.time() if rows >= target else None), rows
+
+
+def run_scenario(scenario, run_id, api, redis: Redis, postgres: Postgres, graph: procstat.Graph, settings, drain_timeout):
+    product = f"bench-{scenario.name}-{run_id}"
+    warmup_product = f"{product}-warmup"
+    stock_key = f"fg:{{{product}}}:stock"
+
+    api.init_stock(warmup_product, scenario.stock)
+    api.init_stock(product, scenario.stock)
+
+    # Warm-up on its own product: JIT, connection pools and Kafka batches settle; the measured product stays clean.
+    warmup = load.run_wrk(api.url, settings, settings.warmup, warmup_product, scenario.mode, f"{run_id}w")
+    if warmup.result["accepted"]:
+        # Let the persister catch up so the measured window does not pay for the warm-up's backlog.
+        wait_for_rows(postgres, warmup_product, warmup.result["accepted"], drain_timeout)
+
+    api_pid = graph.pids.get("api")
+    procstat.reset_peak_rss(api_pid)
+    counters = RuntimeCounters(api_pid)
+    load_before = os.getloadavg()
+    before = graph.snapshot()
+    run = load.run_wrk(api.url, settings, settings.duration, product, scenario.mode, f"{run_id}m")
+    after = graph.snapshot()
+    load_after = os.getloadavg()
+    api_rss = procstat.peak_rss_mb(api_pid)
+    api_runtime = counters.stop(run.result["requests"])
+
+    wrk = run.result
+    duration = wrk["duration_us"] / 1e6
+    cpu = procstat.cpu_seconds(before, after, {"wrk": run.cpu_seconds})
+    api_cpu = cpu.get("api")
+    result = {
+        "name": scenario.name,
+        "graph": scenario.graph,
+        "product_id": product,
+        "duration_s": round(duration, 2),
+        "requests": wrk["requests"],
+        "rps": round(wrk["requests"] / duration, 1),
+        "orders_per_s": round(wrk["accepted"] / duration, 1),
+        "p50_ms": wrk["latency_us"]["p50"] / 1000,
+        "p90_ms": wrk["latency_us"]["p90"] / 1000,
+        "p99_ms": wrk["latency_us"]["p99"] / 1000,
+        "p999_ms": wrk["latency_us"]["p999"] / 1000,
+        "max_ms": wrk["latency_us"]["max"] / 1000,
+        "statuses": dict(sorted(wrk["statuses"].items())),
+        "accepted": wrk["accepted"],
+        "duplicates_ignored": wrk["ignored"],
+        "socket_errors": {k: v for k, v in wrk["errors"].items() if k != "status" and v},
+        "cpu_seconds": cpu,
+        "api_cpu_us_per_req": round(api_cpu * 1e6 / wrk["requests"], 1) if api_cpu is not None and wrk["requests"] else None,
+        "api_cpu_us_per_order": round(api_cpu * 1e6 / wrk["accepted"], 1) if api_cpu is not None and wrk["accepted"] else None,
+        "api_rss_mb": round(api_rss, 1) if api_rss is not None else None,
+        "api_runtime": api_runtime,
+        "load_avg_before": [round(x, 2) for x in load_before],
+        "load_avg_after": [round(x, 2) for x in load_after],
+        "warmup": {"duration": settings.warmup, "requests": warmup.result["requests"], "accepted": warmup.result["accepted"]},
+    }
+
+    # Invariants: every reservation (stock taken) was accepted (key 'a:'), is a row in PostgreSQL, and wrk saw
+    # the 200s - except for responses still in flight when wrk stopped (at most one per connection).
+    stock_left = redis.get_int(stock_key)
+    stock_taken = scenario.stock - (stock_left or 0)
+    drain_before = graph.snapshot()
+    drained_at, rows = wait_for_rows(postgres, product, stock_taken, drain_timeout)
+    drain_cpu = procstat.cpu_seconds(drain_before, graph.snapshot())
+    # From the end of the load to the poll that saw the last row (resolution: one poll, ~0.2 s).
+    drain_seconds = drained_at - run.ended if drained_at is not None else None
+    server_accepted, pending = redis.idempotency_states(product)
+    unanswered = server_accepted - wrk["accepted"]
+    checks = {
+        "accepted_by_wrk": wrk["accepted"],
+        "accepted_in_redis": server_accepted,
+        "pending_in_redis": pending,
+        "stock_taken_in_redis": stock_taken,
+        "rows_in_postgres": rows,
+        "unanswered_at_cutoff": unanswered,
+    }
+    failures = []
+    if not (rows == stock_taken == server_accepted):
+        failures.append("rows in orders, stock taken and accepted keys differ")
+    if pending:
+        failures.append(f"{pending} keys still pending")
+    if not 0 <= unanswered <= settings.connections:
+        failures.append(f"accepted keys minus wrk's accepted = {unanswered}, outside 0..{settings.connections}")
+    if scenario.expect_accepted is not None and server_accepted != scenario.expect_accepted:
+        failures.append(f"expected {scenario.expect_accepted} accepted, found {server_accepted}")
+    if stock_left is not None and stock_left < 0:
+        failures.append(f"stock went negative ({stock_left})")
+    result.update({
+        "invariants_ok": not failures,
+        "invariants": {**checks, "failures": failures},
+        "drain_seconds": round(drain_seconds, 2) if drain_seconds is not None else None,
+        "drain_cpu_seconds": {k: v for k, v in drain_cpu.items() if k in ("persister", "postgres", "devhost")},
+    })
+    if scenario.sustained_accepts and drain_seconds is not None:
+        # Orders arrive at a steady rate for the whole run: rows per second from the start of the load to the last row.
+        result["persister_rows_per_s"] = round(rows / (duration + drain_seconds), 1)
+    return result

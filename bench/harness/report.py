@@ -1,0 +1,151 @@
+"""bench/results/latest.json and the markdown table printed on stdout."""
+
+import json
+import os
+import platform
+import subprocess
+import time
+
+# Issue 6's targets on a 2-core machine with the load generator on the same cores.
+TARGETS = {
+    "accept_heavy_orders_per_s": 37_500,
+    "accept_heavy_p99_ms": 5.0,
+    "sold_out_rps": 64_000,
+    "api_cpu_us_per_order": 30.0,
+    "api_rss_mb": 300.0,
+}
+
+
+def machine_info(load_at_start):
+    def read(path):
+        with open(path) as handle:
+            return handle.read()
+
+    model = next((line.split(":", 1)[1].strip() for line in read("/proc/cpuinfo").splitlines()
+                  if line.startswith("model name")), platform.processor())
+    mem_kb = int(next(line.split()[1] for line in read("/proc/meminfo").splitlines() if line.startswith("MemTotal:")))
+    try:
+        dotnet = subprocess.run(["dotnet", "--version"], capture_output=True, text=True, timeout=60).stdout.strip()
+    except OSError:
+        dotnet = None
+    return {
+        "cores": os.cpu_count(),
+        "memory_gib": round(mem_kb / 1024 / 1024, 1),
+        "cpu_model": model,
+        "kernel": platform.release(),
+        "dotnet_version": dotnet,
+        "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "load_avg_at_start": load_at_start,
+        "load_avg_at_end": [round(x, 2) for x in os.getloadavg()],
+    }
+
+
+def _fmt(value, digits=1):
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:,.{digits}f}"
+    return f"{value:,}"
+
+
+def _statuses(statuses, accepted, ignored):
+    parts = []
+    for status, count in statuses.items():
+        if status == "200" and (accepted or ignored):
+            detail = "+".join(p for p in (f"{accepted:,} ok" if accepted else "", f"{ignored:,} dup" if ignored else "") if p)
+            parts.append(f"200×{count:,} ({detail})")
+        else:
+            parts.append(f"{status}×{count:,}")
+    return " ".join(parts)
+
+
+def markdown(document):
+    machine = document["machine"]
+    settings = document["settings"]
+    ceiling = document.get("ceiling") or {}
+    lines = [
+        f"FluxGate bench — {machine['date']} — {machine['cores']} cores {machine['cpu_model']}, "
+        f"{machine['memory_gib']} GiB, .NET SDK {machine['dotnet_version']}; load average at start "
+        f"{machine['load_avg_at_start']}, at end {machine['load_avg_at_end']}"
+        + (" — MACHINE BUSY: numbers are provisional" if document.get("machine_busy") else ""),
+        f"wrk -t{settings['threads']} -c{settings['connections']} -d{settings['duration']} "
+        f"(warm-up {settings['warmup']}); ceiling: redis-benchmark EVALSHA order.lua -c{ceiling.get('connections', '?')} "
+        f"-P{ceiling.get('pipeline', '?')} = {_fmt(ceiling.get('rps'))} calls/s",
+        "",
+        "| scenario | req/s | orders/s | p50 ms | p90 ms | p99 ms | p99.9 ms | statuses | api µs/req | api µs/order "
+        "| api RSS MB | ÷ ceiling | invariants | drain s |",
+        "|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---|---:|",
+    ]
+    for s in document["scenarios"]:
+        if "error" in s:
+            lines.append(f"| {s['name']} | FAILED: {s['error']} |" + " |" * 12)
+            continue
+        lines.append(
+            f"| {s['name']} | {_fmt(s['rps'], 0)} | {_fmt(s['orders_per_s'], 0)} | {_fmt(s['p50_ms'], 2)} "
+            f"| {_fmt(s['p90_ms'], 2)} | {_fmt(s['p99_ms'], 2)} | {_fmt(s['p999_ms'], 2)} "
+            f"| {_statuses(s['statuses'], s['accepted'], s['duplicates_ignored'])} "
+            f"| {_fmt(s['api_cpu_us_per_req'])} | {_fmt(s['api_cpu_us_per_order'])} | {_fmt(s['api_rss_mb'], 0)} "
+            f"| {_fmt(s.get('ratio_to_ceiling'), 3)} | {'ok' if s['invariants_ok'] else 'FAIL'} "
+            f"| {_fmt(s['drain_seconds'], 2)} |")
+
+    roles = ["api", "redis", "persister", "postgres", "devhost", "waitingroom", "wrk"]
+    lines += [
+        "",
+        "CPU seconds per process during the measured run (devhost = the DevHost process, which hosts the Kafka mock broker):",
+        "",
+        "| scenario | " + " | ".join(roles) + " | allocs B/req | gen0/1/2 GCs |",
+        "|---|" + "---:|" * len(roles) + "---:|---|",
+    ]
+    for s in document["scenarios"]:
+        if "error" in s:
+            continue
+        runtime = s.get("api_runtime") or {}
+        gcs = "/".join(str(runtime.get(k, "–")) for k in ("gen0_gcs", "gen1_gcs", "gen2_gcs")) if runtime else "–"
+        lines.append(f"| {s['name']} | " + " | ".join(_fmt(s["cpu_seconds"].get(r), 2) for r in roles)
+                     + f" | {_fmt(runtime.get('alloc_bytes_per_req'), 0)} | {gcs} |")
+
+    failures = [(s["name"], s["invariants"]["failures"]) for s in document["scenarios"]
+                if "error" not in s and s["invariants"]["failures"]]
+    if failures:
+        lines += ["", "Invariant failures:"] + [f"- {name}: {'; '.join(f)}" for name, f in failures]
+
+    lines += ["", "Targets (issue 6):"] + [f"- {line}" for line in target_lines(document["scenarios"])]
+    return "\n".join(lines)
+
+
+def target_lines(scenarios):
+    by_name = {s["name"]: s for s in scenarios if "error" not in s}
+    out = []
+
+    def check(label, value, target, higher_is_better=True, unit=""):
+        if value is None:
+            out.append(f"{label}: not measured")
+            return
+        met = value >= target if higher_is_better else value <= target
+        ratio = value / target if target else 0
+        out.append(f"{label}: {value:,.1f}{unit} vs {'≥' if higher_is_better else '≤'} {target:,}{unit} — "
+                   f"{'met' if met else 'MISSED'} ({ratio:.0%} of target)")
+
+    accept = by_name.get("accept-heavy")
+    sold = by_name.get("sold-out")
+    check("accept-heavy orders/s", accept and accept["orders_per_s"], TARGETS["accept_heavy_orders_per_s"])
+    check("accept-heavy p99", accept and accept["p99_ms"], TARGETS["accept_heavy_p99_ms"], False, " ms")
+    check("sold-out req/s", sold and sold["rps"], TARGETS["sold_out_rps"])
+    check("api CPU per accepted order (accept-heavy)", accept and accept["api_cpu_us_per_order"],
+          TARGETS["api_cpu_us_per_order"], False, " µs")
+    peak = max((s["api_rss_mb"] for s in by_name.values() if s.get("api_rss_mb") is not None), default=None)
+    check("api peak RSS (any scenario)", peak, TARGETS["api_rss_mb"], False, " MB")
+    if accept and accept.get("persister_rows_per_s") is not None:
+        check("persister rows/s over load + drain vs api orders/s (accept-heavy)",
+              accept["persister_rows_per_s"], round(accept["orders_per_s"]))
+        out[-1] += f"; drained {accept['drain_seconds']:.2f} s after the load ended"
+    elif accept:
+        out.append("persister: did not drain within the timeout")
+    return out
+
+
+def write(document, path):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as handle:
+        json.dump(document, handle, indent=2)
+        handle.write("\n")
