@@ -7,6 +7,7 @@ measures them against a running graph, and writes the results.
   bench.py free-ports <n>                   n free TCP ports on 127.0.0.1
   bench.py descendants <pid>                live descendants of a process
   bench.py measure …                        run one graph's scenarios, write a partial result
+  bench.py drive …                          load without measuring (for bench/profile.sh)
   bench.py report …                         merge partial results: latest.json + markdown on stdout
 """
 
@@ -117,6 +118,17 @@ def cmd_measure(args):
         json.dump(partial, handle, indent=2)
 
 
+def cmd_drive(args):
+    """Load without measurement (for profiling): init the product, then wrk for a while."""
+    with open(args.endpoints) as handle:
+        endpoints = json.load(handle)
+    api = Api(endpoints["api"], endpoints.get("adminApiKey"))
+    if args.stock is not None:
+        api.init_stock(args.product, args.stock)
+    run = load.run_wrk(api.url, wrk_settings(), args.duration, args.product, args.mode, f"d{time.strftime('%H%M%S')}")
+    print(json.dumps(run.result))
+
+
 def cmd_report(args):
     partials = []
     for path in args.partial:
@@ -169,6 +181,13 @@ def main():
     p.add_argument("--out", required=True)
     p.add_argument("scenarios", nargs="*")
     p.set_defaults(run=cmd_measure)
+    p = sub.add_parser("drive")
+    p.add_argument("--endpoints", required=True)
+    p.add_argument("--product", required=True)
+    p.add_argument("--stock", type=int)
+    p.add_argument("--mode", default="unique", choices=["unique", "duplicate"])
+    p.add_argument("--duration", default="20s")
+    p.set_defaults(run=cmd_drive)
     p = sub.add_parser("report")
     p.add_argument("--partial", action="append", default=[], help="a measure --out file; repeatable")
     p.add_argument("--out", required=True)

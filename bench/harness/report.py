@@ -88,10 +88,11 @@ def markdown(document):
             f"| {_fmt(s.get('ratio_to_ceiling'), 3)} | {'ok' if s['invariants_ok'] else 'FAIL'} "
             f"| {_fmt(s['drain_seconds'], 2)} |")
 
-    roles = ["api", "redis", "persister", "postgres", "devhost", "waitingroom", "wrk"]
+    roles = ["api", "redis", "persister", "postgres", "devhost", "waitingroom", "wrk", "other"]
     lines += [
         "",
-        "CPU seconds per process during the measured run (devhost = the DevHost process, which hosts the Kafka mock broker):",
+        "CPU seconds per process during the measured run (devhost = the DevHost process, which hosts the Kafka mock "
+        "broker; other = the rest of the machine meanwhile), and the api's allocations and GCs:",
         "",
         "| scenario | " + " | ".join(roles) + " | allocs B/req | gen0/1/2 GCs |",
         "|---|" + "---:|" * len(roles) + "---:|---|",

@@ -3,25 +3,38 @@ using System.Globalization;
 using System.Text.Json;
 using Microsoft.Diagnostics.NETCore.Client;
 using Microsoft.Diagnostics.Tracing;
+using Microsoft.Diagnostics.Tracing.Parsers;
 
-// RuntimeCounters <pid>: subscribes to the process's System.Runtime event counters (1 s interval), prints "ready",
-// and when stdin closes prints one JSON object: per counter the sum of its increments (rates: allocated bytes,
-// GC counts, exceptions, lock contentions) or the peak and last of its mean (gauges: heap size, threads, queue).
-if (args.Length != 1 || !int.TryParse(args[0], CultureInfo.InvariantCulture, out var pid))
+// RuntimeCounters <pid> [--allocations]: what dotnet-counters would show (the NuGet mirror here has no dotnet-counters).
+// Subscribes to the process's System.Runtime event counters (1 s interval), prints "ready", and when stdin closes
+// prints one JSON object: per counter the sum of its increments (rates: allocated bytes, GC counts, exceptions,
+// lock contentions) or the peak and last of its mean (gauges: heap size, threads, queue length).
+// --allocations also samples allocations by type (the runtime's GCAllocationTick, one event per ~100 KB allocated).
+if (args.Length is < 1 or > 2 || !int.TryParse(args[0], CultureInfo.InvariantCulture, out var pid)
+    || (args.Length == 2 && args[1] != "--allocations"))
 {
-    Console.Error.WriteLine("usage: RuntimeCounters <pid>   (stop: close stdin)");
+    Console.Error.WriteLine("usage: RuntimeCounters <pid> [--allocations]   (stop: close stdin)");
     return 2;
 }
+var sampleAllocations = args.Length == 2;
 
 var sums = new Dictionary<string, double>();
 var peaks = new Dictionary<string, double>();
 var lasts = new Dictionary<string, double>();
+var allocatedByType = new Dictionary<string, long>();
 var intervals = 0;
 
+List<EventPipeProvider> providers =
+[
+    new("System.Runtime", EventLevel.Verbose, 0, new Dictionary<string, string> { ["EventCounterIntervalSec"] = "1" }),
+];
+if (sampleAllocations)
+{
+    providers.Add(new EventPipeProvider("Microsoft-Windows-DotNETRuntime", EventLevel.Verbose, (long)ClrTraceEventParser.Keywords.GC));
+}
+
 var client = new DiagnosticsClient(pid);
-var provider = new EventPipeProvider("System.Runtime", EventLevel.Verbose, 0,
-    new Dictionary<string, string> { ["EventCounterIntervalSec"] = "1" });
-using var session = client.StartEventPipeSession([provider], requestRundown: false);
+using var session = client.StartEventPipeSession(providers, requestRundown: false);
 using var source = new EventPipeEventSource(session.EventStream);
 source.Dynamic.All += traceEvent =>
 {
@@ -51,6 +64,14 @@ source.Dynamic.All += traceEvent =>
         }
     }
 };
+source.Clr.GCAllocationTick += tick =>
+{
+    lock (sums)
+    {
+        var type = tick.TypeName ?? "?";
+        allocatedByType[type] = allocatedByType.GetValueOrDefault(type) + tick.AllocationAmount64;
+    }
+};
 var processing = Task.Run(source.Process);
 
 Console.WriteLine("ready");
@@ -60,6 +81,8 @@ await processing;
 
 lock (sums)
 {
-    Console.WriteLine(JsonSerializer.Serialize(new { intervals, sums, peaks, lasts }));
+    var sampledTypes = allocatedByType.OrderByDescending(pair => pair.Value).Take(40)
+        .Select(pair => new { type = pair.Key, sampledBytes = pair.Value }).ToList();
+    Console.WriteLine(JsonSerializer.Serialize(new { intervals, sums, peaks, lasts, sampledTypes }));
 }
 return 0;
