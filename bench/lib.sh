@@ -30,6 +30,14 @@ install_missing() {
 DEVHOST_PID=""
 STATE_DIR=""
 
+# What the services said about trouble (exits, exceptions, errors): for the log of a failed run.
+show_service_trouble() {
+  [[ -f "${DEVHOST_LOG:-}" ]] || return 0
+  log "last service errors in $DEVHOST_LOG:"
+  grep -E '^\[(api|persister|devhost)\]' "$DEVHOST_LOG" | grep -i -E -A3 'fail|crit|exception|exit|error|unhandled|killed' \
+    | tail -n 40 >&2 || true
+}
+
 stop_graph() {
   [[ -n "$DEVHOST_PID" ]] || return 0
   local pid="$DEVHOST_PID" children
@@ -63,7 +71,7 @@ stop_graph() {
 }
 STOP_FAILED=0
 
-# start_graph <graph> [extra DevHost arguments…]: sets DEVHOST_PID and ENDPOINTS.
+# start_graph <graph> [extra DevHost arguments…]: sets DEVHOST_PID, ENDPOINTS and DEVHOST_LOG.
 start_graph() {
   local graph="$1" settings=()
   shift
@@ -71,13 +79,14 @@ start_graph() {
   while read -r setting; do settings+=(--setting "$setting"); done < <("${HARNESS[@]}" devhost-settings "$graph")
   STATE_DIR="$(mktemp -d "${TMPDIR:-/tmp}/fluxgate-bench.XXXXXX")"
   chmod 755 "$STATE_DIR"
-  local devhost_log="$RESULTS_DIR/devhost-$graph.log"
+  DEVHOST_LOG="$RESULTS_DIR/devhost-$graph.log"
+  local devhost_log="$DEVHOST_LOG"
   log "starting the DevHost graph '$graph' (environment $ENVIRONMENT, api on port $api_port, state in $STATE_DIR)"
   dotnet "$DEVHOST_DLL" \
     --api-port "$api_port" --waitingroom-port "$waitingroom_port" --persister-port "$persister_port" \
     --redis-port "$redis_port" --postgres-port "$postgres_port" \
     --state-dir "$STATE_DIR" --fresh --environment "$ENVIRONMENT" \
-    "${settings[@]}" "$@" --admin-api-key >"$devhost_log" 2>&1 &
+    "${settings[@]}" "$@" ${BENCH_DEVHOST_ARGS:-} --admin-api-key >"$devhost_log" 2>&1 &
   DEVHOST_PID=$!
   local endpoints="$STATE_DIR/endpoints.json"
   for _ in $(seq 1 600); do
@@ -100,8 +109,8 @@ build_release() {
     log "BENCH_NO_BUILD set: using the existing Release build"
   else
     log "dotnet build -c Release (the DevHost builds the api, persister and waitingroom with it)"
-    dotnet build "$REPO_ROOT/src/FluxGate.DevHost/FluxGate.DevHost.csproj" -c Release -nologo -v quiet -clp:ErrorsOnly >&2
-    dotnet build "$BENCH_DIR/tools/RuntimeCounters/RuntimeCounters.csproj" -c Release -nologo -v quiet -clp:ErrorsOnly >&2 \
+    dotnet build "$REPO_ROOT/src/FluxGate.DevHost/FluxGate.DevHost.csproj" -c Release -nologo -v quiet -clp:"ErrorsOnly;NoSummary" >&2
+    dotnet build "$BENCH_DIR/tools/RuntimeCounters/RuntimeCounters.csproj" -c Release -nologo -v quiet -clp:"ErrorsOnly;NoSummary" >&2 \
       || log "bench/tools/RuntimeCounters did not build: the results will have no allocation and GC figures"
   fi
   [[ -f "$DEVHOST_DLL" ]] || { log "$DEVHOST_DLL is missing: build first"; return 1; }

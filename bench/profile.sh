@@ -4,7 +4,9 @@
 #   1. the api's runtime counters with allocations sampled by type (bench/tools/RuntimeCounters --allocations),
 #   2. a CPU profile of the api (perf record -g, cpu-clock: this VM has no hardware counters),
 #   3. a machine-wide CPU split by process (perf record -a).
-# Reports land in bench/results/profile/. Needs perf (Debian linux-perf; installed if missing).
+# Reports land in bench/results/profile/; api-areas.txt (bench/harness/perf_stacks.py) splits the api's CPU by
+# area of the order path (Kafka, Redis, Kestrel, JSON, telemetry, thread-pool spin, GC…), then by symbol.
+# Needs perf (Debian linux-perf; installed if missing).
 #
 #   bench/profile.sh [scenario]        accept-heavy (default) | sold-out | duplicate
 # Environment: PROFILE_SECONDS (15) per phase, plus run.sh's WRK_* and BENCH_* variables.
@@ -42,7 +44,9 @@ command -v perf >/dev/null || { apt-get install -y -qq linux-perf >/dev/null; }
 build_release
 log "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-start_graph throughput --setting api:DOTNET_PerfMapEnabled=1
+# The perf map names JIT'd code; with W^X on, that code runs from a memfd double mapping that perf does not
+# match against the map, so W^X is off for the profiled api.
+start_graph throughput --setting api:DOTNET_PerfMapEnabled=1 --setting api:DOTNET_EnableWriteXorExecute=0
 API_PID="$(python3 -c "
 import sys; sys.path.insert(0, '$BENCH_DIR/harness'); import procstat
 print(procstat.Graph($DEVHOST_PID).pids['api'])")"
@@ -74,8 +78,9 @@ perf report -i "$OUT/api.perf.data" --stdio --children --sort sym --percent-limi
 perf report -i "$OUT/api.perf.data" --stdio --no-children --sort dso -g none 2>/dev/null | grep -v '^$' >"$OUT/api-dso.txt" || true
 perf report -i "$OUT/api.perf.data" --stdio --no-children --sort comm -g none 2>/dev/null | grep -v '^$' >"$OUT/api-threads.txt" || true
 perf report -i "$OUT/machine.perf.data" --stdio --sort comm --percent-limit 0.5 2>/dev/null | grep -v '^$' >"$OUT/machine-comm.txt" || true
-cp "/tmp/perf-$API_PID.map" "$OUT/api.perf.map" 2>/dev/null || true
+perf script -i "$OUT/api.perf.data" -F comm,ip,sym 2>/dev/null | python3 "$BENCH_DIR/harness/perf_stacks.py" >"$OUT/api-areas.txt" || true
 stop_graph
+rm -f "/tmp/perf-$API_PID.map" "/tmp/perfinfo-$API_PID.map"
 
 python3 - "$OUT" <<'PY'
 import json, sys
@@ -96,4 +101,9 @@ print("allocations by type (sampled):")
 for t in counters["sampledTypes"][:20]:
     print(f"  {100 * t['sampledBytes'] / total:5.1f}%  {t['type']}")
 PY
-log "perf reports: $OUT/api-self.txt api-inclusive.txt api-dso.txt api-threads.txt machine-comm.txt"
+echo
+head -n 40 "$OUT/api-areas.txt"
+echo
+echo "machine CPU by process during phase 3:"
+grep -v '^#' "$OUT/machine-comm.txt" | head -n 12
+log "reports: $OUT/api-areas.txt (by area, self, inclusive), api-self.txt api-inclusive.txt api-dso.txt api-threads.txt machine-comm.txt"

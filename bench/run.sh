@@ -4,8 +4,9 @@
 #
 #   bench/run.sh [scenario…]     scenarios: accept-heavy sold-out duplicate flash-sale rate-limited (default: all)
 #
-# Environment: WRK_THREADS (2) WRK_CONNECTIONS (64) WRK_DURATION (20s) WRK_WARMUP (5s) CEILING_REQUESTS (2000000)
+# Environment: WRK_THREADS (2) WRK_CONNECTIONS (64) WRK_DURATION (20s) WRK_WARMUP (5s) CEILING_REQUESTS (2000000; 0 skips the ceiling)
 #              CEILING_PIPELINE (16) DRAIN_TIMEOUT (300 s) BENCH_ENVIRONMENT (Production) BENCH_NO_BUILD (unset)
+#              BENCH_DEVHOST_ARGS (extra DevHost arguments, e.g. "--setting api:Kafka:Producer:LingerMs=5")
 set -euo pipefail
 
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -35,9 +36,9 @@ for graph in "${GRAPHS_NEEDED[@]}"; do
   partial="$RESULTS_DIR/partial-$graph.json"
   rm -f "$partial"
   if start_graph "$graph"; then
-    ceiling=(); [[ "$graph" == "throughput" ]] && ceiling=(--ceiling)
+    ceiling=(); [[ "$graph" == "throughput" && "${CEILING_REQUESTS:-1}" != "0" ]] && ceiling=(--ceiling)
     "${HARNESS[@]}" measure --endpoints "$ENDPOINTS" --devhost-pid "$DEVHOST_PID" --graph "$graph" \
-      "${ceiling[@]}" --out "$partial" "${SCENARIOS[@]}" || FAILED=1
+      "${ceiling[@]}" --out "$partial" "${SCENARIOS[@]}" || { FAILED=1; show_service_trouble; }
   else
     FAILED=1
   fi

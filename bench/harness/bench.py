@@ -113,9 +113,16 @@ def cmd_measure(args):
             traceback.print_exc()
             result = {"name": name, "graph": args.graph, "error": str(error)}
         partial["scenarios"].append(result)
+        dead = [role for role in ROLES_REQUIRED if not procstat.alive(graph.pids[role])]
+        if dead:
+            print(f"[bench] {', '.join(dead)} exited during {name}: stopping this graph's scenarios", file=sys.stderr)
+            result.setdefault("error", f"{', '.join(dead)} exited during the scenario (see bench/results/devhost-{args.graph}.log)")
+            break
 
     with open(args.out, "w") as handle:
         json.dump(partial, handle, indent=2)
+    if any("error" in s for s in partial["scenarios"]):
+        return 1
 
 
 def cmd_drive(args):

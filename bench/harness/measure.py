@@ -17,13 +17,14 @@ def _seconds(duration):
 
 
 def wait_for_rows(postgres, product_id, target, timeout):
-    """The time at which PostgreSQL held `target` orders of the product (None on timeout), and the last count."""
+    """The time at which PostgreSQL held `target` orders of the product (None on timeout), the last count,
+    and the first count (what was already there when the wait began)."""
     deadline = time.time() + timeout
-    rows = postgres.order_rows(product_id)
+    rows = first = postgres.order_rows(product_id)
     while rows < target and time.time() < deadline:
         time.sleep(DRAIN_POLL_SECONDS)
         rows = postgres.order_rows(product_id)
-    return (time.time() if rows >= target else None), rows
+    return (time.time() if rows >= target else None), rows, first
 
 
 def run_scenario(scenario, run_id, api, redis: Redis, postgres: Postgres, graph: procstat.Graph, settings, drain_timeout):
@@ -56,7 +57,7 @@ def run_scenario(scenario, run_id, api, redis: Redis, postgres: Postgres, graph:
     stock_left = redis.get_int(stock_key)
     stock_taken = scenario.stock - (stock_left or 0)
     drain_before = graph.snapshot()
-    drained_at, rows = wait_for_rows(postgres, product, stock_taken, drain_timeout)
+    drained_at, rows, rows_at_end = wait_for_rows(postgres, product, stock_taken, drain_timeout)
     drain_cpu = procstat.cpu_seconds(drain_before, graph.snapshot())
     # From the end of the load to the poll that saw the last row (resolution: one poll, ~0.2 s).
     drain_seconds = None if drained_at is None else 0.0 if stock_taken == 0 else drained_at - run.ended
@@ -120,6 +121,7 @@ def run_scenario(scenario, run_id, api, redis: Redis, postgres: Postgres, graph:
         "invariants_ok": not failures,
         "invariants": {**checks, "failures": failures},
         "drain_seconds": round(drain_seconds, 2) if drain_seconds is not None else None,
+        "persister_backlog_at_end": stock_taken - rows_at_end,
         "drain_cpu_seconds": {k: v for k, v in drain_cpu.items() if k in ("persister", "postgres", "devhost")},
     })
     if scenario.sustained_accepts and drain_seconds is not None:
