@@ -3,7 +3,6 @@
 # code), warms up, then under steady wrk load takes
 #   1. the api's runtime counters with allocations sampled by type (bench/tools/RuntimeCounters --allocations),
 #   2. a CPU profile of the api (perf record -g, cpu-clock: this VM has no hardware counters),
-#   3. a machine-wide CPU split by process (perf record -a).
 # Reports land in bench/results/profile/; api-areas.txt (bench/harness/perf_stacks.py) splits the api's CPU by
 # area of the order path (Kafka, Redis, Kestrel, JSON, telemetry, thread-pool spin, GC…), then by symbol.
 # Needs perf (Debian linux-perf; installed if missing).
@@ -20,8 +19,11 @@ HARNESS=(python3 "$BENCH_DIR/harness/bench.py")
 source "$BENCH_DIR/lib.sh"
 LOAD_PID=""
 stop_all() {
-  [[ -n "$LOAD_PID" ]] && kill "$LOAD_PID" 2>/dev/null && wait "$LOAD_PID" 2>/dev/null
-  LOAD_PID=""
+  if [[ -n "$LOAD_PID" ]]; then
+    kill "$LOAD_PID" 2>/dev/null || true
+    wait "$LOAD_PID" 2>/dev/null || true
+    LOAD_PID=""
+  fi
   stop_graph
 }
 trap stop_all EXIT
@@ -55,7 +57,7 @@ log "api pid $API_PID; warming up on $PRODUCT"
 "${HARNESS[@]}" drive --endpoints "$ENDPOINTS" --product "$PRODUCT" --stock "$STOCK" --mode "$MODE" --duration 10s >/dev/null
 
 # One long load; the phases sample it one after another.
-TOTAL=$((3 * SECONDS_PER_PHASE + 15))
+TOTAL=$((2 * SECONDS_PER_PHASE + 12))
 "${HARNESS[@]}" drive --endpoints "$ENDPOINTS" --product "$PRODUCT" --mode "$MODE" --duration "${TOTAL}s" >"$OUT/load.json" &
 LOAD_PID=$!
 sleep 3
@@ -65,11 +67,11 @@ log "phase 1: runtime counters and allocations by type (${SECONDS_PER_PHASE}s)"
   | tail -n 1 >"$OUT/counters.json"
 
 log "phase 2: perf record -g of the api (${SECONDS_PER_PHASE}s)"
-perf record -q -e cpu-clock -F 999 -g -p "$API_PID" -o "$OUT/api.perf.data" -- sleep "$SECONDS_PER_PHASE" 2>/dev/null
-log "phase 3: perf record of the whole machine (${SECONDS_PER_PHASE}s)"
-perf record -q -e cpu-clock -F 499 -a -o "$OUT/machine.perf.data" -- sleep "$SECONDS_PER_PHASE" 2>/dev/null
+perf record -q -e cpu-clock -F 999 -g -p "$API_PID" -o "$OUT/api.perf.data" -- sleep "$SECONDS_PER_PHASE" 2>"$OUT/perf.log" \
+  || { log "perf record of the api failed:"; cat "$OUT/perf.log" >&2; }
 
-wait "$LOAD_PID"; LOAD_PID=""
+wait "$LOAD_PID" || log "the load generator failed: $(cat "$OUT/load.json")"
+LOAD_PID=""
 # Reports before the graph stops: perf resolves JIT'd frames through /tmp/perf-<api pid>.map.
 perf report -i "$OUT/api.perf.data" --stdio --no-children --sort dso,sym --percent-limit 0.4 -g none 2>/dev/null \
   | grep -v '^$' >"$OUT/api-self.txt" || true
@@ -77,7 +79,6 @@ perf report -i "$OUT/api.perf.data" --stdio --children --sort sym --percent-limi
   | grep -v '^$' >"$OUT/api-inclusive.txt" || true
 perf report -i "$OUT/api.perf.data" --stdio --no-children --sort dso -g none 2>/dev/null | grep -v '^$' >"$OUT/api-dso.txt" || true
 perf report -i "$OUT/api.perf.data" --stdio --no-children --sort comm -g none 2>/dev/null | grep -v '^$' >"$OUT/api-threads.txt" || true
-perf report -i "$OUT/machine.perf.data" --stdio --sort comm --percent-limit 0.5 2>/dev/null | grep -v '^$' >"$OUT/machine-comm.txt" || true
 perf script -i "$OUT/api.perf.data" -F comm,ip,sym 2>/dev/null | python3 "$BENCH_DIR/harness/perf_stacks.py" >"$OUT/api-areas.txt" || true
 stop_graph
 rm -f "/tmp/perf-$API_PID.map" "/tmp/perfinfo-$API_PID.map"
@@ -103,7 +104,4 @@ for t in counters["sampledTypes"][:20]:
 PY
 echo
 head -n 40 "$OUT/api-areas.txt"
-echo
-echo "machine CPU by process during phase 3:"
-grep -v '^#' "$OUT/machine-comm.txt" | head -n 12
-log "reports: $OUT/api-areas.txt (by area, self, inclusive), api-self.txt api-inclusive.txt api-dso.txt api-threads.txt machine-comm.txt"
+log "reports: $OUT/api-areas.txt (by area, self, inclusive), api-self.txt api-inclusive.txt api-dso.txt api-threads.txt"

@@ -103,10 +103,10 @@ class Postgres:
         return result.stdout.strip()
 
     def order_rows(self, product_id):
-        # The persister creates the table at start; before that nothing is persisted.
+        """Orders of one product in PostgreSQL; None while there is no orders table (the persister creates it)."""
         try:
             return int(self.scalar(f"SELECT count(*) FROM orders WHERE product_id = '{product_id}'"))
         except RuntimeError as error:
             if "does not exist" in str(error):
-                return 0
+                return None
             raise

@@ -9,6 +9,7 @@ from clients import Postgres, Redis
 from runtime_counters import RuntimeCounters
 
 DRAIN_POLL_SECONDS = 0.2
+NO_SCHEMA_TIMEOUT = 30
 
 
 def _seconds(duration):
@@ -18,13 +19,17 @@ def _seconds(duration):
 
 def wait_for_rows(postgres, product_id, target, timeout):
     """The time at which PostgreSQL held `target` orders of the product (None on timeout), the last count,
-    and the first count (what was already there when the wait began)."""
-    deadline = time.time() + timeout
+    and the first count (what was already there when the wait began). Without an orders table after
+    NO_SCHEMA_TIMEOUT seconds the persister is not doing its job: no point waiting the full timeout."""
+    started = time.time()
+    deadline = started + timeout
     rows = first = postgres.order_rows(product_id)
-    while rows < target and time.time() < deadline:
+    while (rows is None or rows < target) and time.time() < deadline:
+        if rows is None and time.time() - started > NO_SCHEMA_TIMEOUT:
+            raise RuntimeError("PostgreSQL has no orders table: is the persister running and migrating its schema?")
         time.sleep(DRAIN_POLL_SECONDS)
         rows = postgres.order_rows(product_id)
-    return (time.time() if rows >= target else None), rows, first
+    return (time.time() if rows >= target else None), rows, first or 0
 
 
 def run_scenario(scenario, run_id, api, redis: Redis, postgres: Postgres, graph: procstat.Graph, settings, drain_timeout):

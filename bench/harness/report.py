@@ -105,6 +105,16 @@ def markdown(document):
         lines.append(f"| {s['name']} | " + " | ".join(_fmt(s["cpu_seconds"].get(r), 2) for r in roles)
                      + f" | {_fmt(runtime.get('alloc_bytes_per_req'), 0)} | {gcs} |")
 
+    latency_lines = []
+    for s in document["scenarios"]:
+        histograms = (s.get("api_runtime") or {}).get("histograms") or {}
+        parts = [f"{name.replace('fluxgate.', '')}: p50 {h.get('p50', 0):.2f} / p95 {h.get('p95', 0):.2f} / p99 {h.get('p99', 0):.2f} ms "
+                 f"(n={int(h.get('count', 0)):,})" for name, h in sorted(histograms.items()) if h.get("count")]
+        if parts:
+            latency_lines.append(f"- {s['name']}: " + "; ".join(parts))
+    if latency_lines:
+        lines += ["", "Inside the api (its own histograms, meter FluxGate.Api; mean of per-second quantiles):"] + latency_lines
+
     failures = [(s["name"], s["invariants"]["failures"]) for s in document["scenarios"]
                 if "error" not in s and s["invariants"]["failures"]]
     if failures:

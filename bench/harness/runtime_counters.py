@@ -44,4 +44,7 @@ class RuntimeCounters:
             "threadpool_items": int(sums.get("threadpool-completed-items-count", 0)),
             "lock_contentions": int(sums.get("monitor-lock-contention-count", 0)),
             "exceptions": int(sums.get("exception-count", 0)),
+            # The api's own histograms (meter FluxGate.Api), e.g. "fluxgate.kafka.produce.duration succeeded=True":
+            # count-weighted means of the per-second p50/p95/p99, in the instrument's unit (ms).
+            "histograms": data.get("histograms", {}),
         }
