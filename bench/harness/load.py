@@ -56,28 +56,38 @@ def script_sha(path=ORDER_SCRIPT):
 
 
 def redis_ceiling(redis, connections, pipeline, requests, idempotency_ttl_ms, product_id="bench-ceiling"):
-    """The decision script alone: redis-benchmark EVALSHA order.lua, one unique key per call, a product whose
-    stock and rate never run out. Returns calls/s."""
+    """The decision script alone: redis-benchmark EVALSHA order.lua, one unique key per call (the reservation
+    path: a new key, a stock decrement, a token), on a product whose stock and rate never run out. Returns calls/s,
+    and for reference the same call on one repeated key (the duplicate path: one GET), which is what a
+    redis-benchmark run without -r measures."""
     sha = redis.call("SCRIPT", "LOAD", ORDER_SCRIPT.read_text())
     if sha != script_sha():
         raise RuntimeError(f"SCRIPT LOAD returned {sha}, expected {script_sha()}")
-    redis.call("SET", f"fg:{{{product_id}}}:stock", 10**15)
+    stock_key = f"fg:{{{product_id}}}:stock"
+    redis.call("SET", stock_key, 10**15)
     redis.call("DEL", f"fg:{{{product_id}}}:rate")
-    command = [
-        "redis-benchmark", *redis.cli_args(), "-c", str(connections), "-P", str(pipeline), "-n", str(requests),
-        "-r", "2000000000", "--csv",
-        "EVALSHA", sha, "3", f"fg:{{{product_id}}}:stock", f"fg:{{{product_id}}}:rate", f"fg:{{{product_id}}}:idem:__rand_int__",
-        "__rand_int__", str(idempotency_ttl_ms), "100000000", "100000000", "600000",
-    ]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=600)
-    if result.returncode != 0:
-        raise RuntimeError(f"redis-benchmark failed: {result.stderr.strip()}")
-    # --csv: a header line, then "EVALSHA …","<rps>",… for the one test.
-    rows = [line for line in result.stdout.splitlines() if line.startswith('"EVALSHA')]
-    if not rows:
-        raise RuntimeError(f"redis-benchmark printed no result: {result.stdout.strip()}")
-    rps = float(rows[-1].split('","')[1].strip('"'))
-    taken = 10**15 - redis.get_int(f"fg:{{{product_id}}}:stock")
+
+    def run(random_keys, count):
+        command = ["redis-benchmark", *redis.cli_args(), "-c", str(connections), "-P", str(pipeline), "-n", str(count), "--csv"]
+        if random_keys:
+            command += ["-r", "2000000000"]
+        command += [
+            "EVALSHA", sha, "3", stock_key, f"fg:{{{product_id}}}:rate", f"fg:{{{product_id}}}:idem:__rand_int__",
+            "__rand_int__", str(idempotency_ttl_ms), "100000000", "100000000", "600000",
+        ]
+        result = subprocess.run(command, capture_output=True, text=True, timeout=600)
+        if result.returncode != 0:
+            raise RuntimeError(f"redis-benchmark failed: {result.stderr.strip()}")
+        # --csv: a header line, then "EVALSHA …","<rps>",… for the one test.
+        rows = [line for line in result.stdout.splitlines() if line.startswith('"EVALSHA')]
+        if not rows:
+            raise RuntimeError(f"redis-benchmark printed no result: {result.stdout.strip()}")
+        return float(rows[-1].split('","')[1].strip('"'))
+
+    rps = run(True, requests)
+    taken = 10**15 - redis.get_int(stock_key)
     if taken < requests * 0.99:
         raise RuntimeError(f"redis-benchmark reserved only {taken} of {requests} calls: the script did not decide as expected")
-    return {"rps": rps, "requests": requests, "reserved": taken, "connections": connections, "pipeline": pipeline, "sha": sha}
+    duplicate_rps = run(False, requests)
+    return {"rps": rps, "requests": requests, "reserved": taken, "connections": connections, "pipeline": pipeline,
+            "sha": sha, "duplicate_path_rps": duplicate_rps}

@@ -95,6 +95,9 @@ def run_scenario(scenario, run_id, api, redis: Redis, postgres: Postgres, graph:
         "api_cpu_us_per_order": (round(api_cpu * 1e6 / wrk["accepted"], 1)
                                  if api_cpu is not None and wrk["accepted"] and scenario.sustained_accepts else None),
         "api_rss_mb": round(api_rss, 1) if api_rss is not None else None,
+        "redis_cpu_us_per_req": round(cpu["redis"] * 1e6 / wrk["requests"], 1) if cpu.get("redis") is not None and wrk["requests"] else None,
+        # Everything the box spent per request (graph + wrk, not "other"): 2 cores ÷ this bounds the rate on this box.
+        "box_cpu_us_per_req": round(sum(v for k, v in cpu.items() if k != "other") * 1e6 / wrk["requests"], 1) if wrk["requests"] else None,
         "api_runtime": api_runtime,
         "load_avg_before": [round(x, 2) for x in load_before],
         "load_avg_after": [round(x, 2) for x in load_after],

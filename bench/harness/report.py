@@ -70,7 +70,8 @@ def markdown(document):
         + (" — MACHINE BUSY: numbers are provisional" if document.get("machine_busy") else ""),
         f"wrk -t{settings['threads']} -c{settings['connections']} -d{settings['duration']} "
         f"(warm-up {settings['warmup']}); ceiling: redis-benchmark EVALSHA order.lua -c{ceiling.get('connections', '?')} "
-        f"-P{ceiling.get('pipeline', '?')} = {_fmt(ceiling.get('rps'))} calls/s",
+        f"-P{ceiling.get('pipeline', '?')} = {_fmt(ceiling.get('rps'))} calls/s with a new key per call "
+        f"(one repeated key, the duplicate path: {_fmt(ceiling.get('duplicate_path_rps'))} calls/s)",
         "",
         "| scenario | req/s | orders/s | p50 ms | p90 ms | p99 ms | p99.9 ms | statuses | api µs/req | api µs/order "
         "| api RSS MB | ÷ ceiling | invariants | drain s |",
@@ -92,17 +93,21 @@ def markdown(document):
     lines += [
         "",
         "CPU seconds per process during the measured run (devhost = the DevHost process, which hosts the Kafka mock "
-        "broker; other = the rest of the machine meanwhile), and the api's allocations and GCs:",
+        "broker; other = the rest of the machine meanwhile); box µs/req = all of them but other, per request, and "
+        "cores ÷ that = the most this box could serve; the api's allocations and GCs:",
         "",
-        "| scenario | " + " | ".join(roles) + " | allocs B/req | gen0/1/2 GCs |",
-        "|---|" + "---:|" * len(roles) + "---:|---|",
+        "| scenario | " + " | ".join(roles) + " | redis µs/req | box µs/req | 2-core bound req/s | allocs B/req | gen0/1/2 GCs |",
+        "|---|" + "---:|" * len(roles) + "---:|---:|---:|---:|---|",
     ]
     for s in document["scenarios"]:
         if "error" in s:
             continue
         runtime = s.get("api_runtime") or {}
         gcs = "/".join(str(runtime.get(k, "–")) for k in ("gen0_gcs", "gen1_gcs", "gen2_gcs")) if runtime else "–"
+        box = s.get("box_cpu_us_per_req")
+        bound = round(machine["cores"] * 1e6 / box) if box else None
         lines.append(f"| {s['name']} | " + " | ".join(_fmt(s["cpu_seconds"].get(r), 2) for r in roles)
+                     + f" | {_fmt(s.get('redis_cpu_us_per_req'))} | {_fmt(box)} | {_fmt(bound)}"
                      + f" | {_fmt(runtime.get('alloc_bytes_per_req'), 0)} | {gcs} |")
 
     latency_lines = []
