@@ -34,7 +34,7 @@ public sealed class PersisterOptions
     public TimeSpan BatchTimeout => TimeSpan.FromMilliseconds(BatchTimeoutMs);
 }
 
-internal sealed class PersisterOptionsValidator : IValidateOptions<PersisterOptions>
+public sealed class PersisterOptionsValidator : IValidateOptions<PersisterOptions>
 {
     public ValidateOptionsResult Validate(string? name, PersisterOptions options)
     {

@@ -1,7 +1,5 @@
-using System.Buffers;
 using System.Text;
 using System.Text.Json;
-using System.Text.Unicode;
 using Confluent.Kafka;
 using FluxGate.Contracts;
 
@@ -94,19 +92,7 @@ public static class OrderMessageDecoder
         {
             return $"{field} is longer than {maxLength} characters.";
         }
-        if (value.Contains('\0'))
-        {
-            return $"{field} contains a NUL character, which PostgreSQL text cannot hold.";
-        }
-        // A lone surrogate (legal in JSON as \ud800, not in UTF-8) would make the driver's encoder throw.
-        Span<byte> scratch = stackalloc byte[256];
-        var status = OperationStatus.DestinationTooSmall;
-        var remaining = value.AsSpan();
-        while (status == OperationStatus.DestinationTooSmall)
-        {
-            status = Utf8.FromUtf16(remaining, scratch, out var read, out _, replaceInvalidSequences: false);
-            remaining = remaining[read..];
-        }
-        return status == OperationStatus.Done ? null : $"{field} is not well-formed Unicode.";
+        // A lone surrogate (JSON "\ud800") never gets here: the serializer refuses it. A NUL is valid JSON, though.
+        return value.Contains('\0') ? $"{field} contains a NUL character, which PostgreSQL text cannot hold." : null;
     }
 }

@@ -344,7 +344,7 @@ public sealed class OrderBatchWriter(NpgsqlDataSource dataSource)
         advance.ExecuteNonQuery();
     }
 
-    private static NpgsqlBatchCommand Command(string sql, params object[] arrays)
+    private static NpgsqlBatchCommand Command(string sql, params Array[] arrays)
     {
         var command = new NpgsqlBatchCommand(sql);
         foreach (var array in arrays)
