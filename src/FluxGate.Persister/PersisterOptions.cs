@@ -27,9 +27,10 @@ public sealed class PersisterOptions
 
     /// <summary>
     /// How long the group coordinator waits for a silent persister before it hands its partitions to another.
-    /// Shorter than Kafka's 45 s default so a killed instance's partitions move on quickly.
+    /// Shorter than Kafka's 45 s default so a killed instance's partitions move on quickly; 6 s is the least a
+    /// Kafka broker accepts by default (group.min.session.timeout.ms).
     /// </summary>
-    public int SessionTimeoutMs { get; set; } = 10000;
+    public int SessionTimeoutMs { get; set; } = 6000;
 
     public TimeSpan BatchTimeout => TimeSpan.FromMilliseconds(BatchTimeoutMs);
 }

@@ -19,7 +19,7 @@ public sealed class ConsumerLoopHealthCheck(ConsumerLoopState state, TimeProvide
             ConsumerPhase.Starting => HealthCheckResult.Unhealthy("Starting."),
             ConsumerPhase.MigratingSchema => HealthCheckResult.Unhealthy($"Waiting to migrate the schema: {state.LastError ?? "in progress"}"),
             ConsumerPhase.RetryingWrite => HealthCheckResult.Degraded($"Retrying a batch the database refused: {state.LastError}"),
-            _ => HealthCheckResult.Healthy("Consuming."),
+            _ => HealthCheckResult.Healthy($"Consuming {state.AssignedPartitions} partition(s)."),
         };
         return Task.FromResult(result);
     }

@@ -36,6 +36,7 @@ public sealed partial class OrdersConsumer(
     private readonly PersisterOptions _options = options.Value;
     private readonly PendingBatch _pending = new();
     private readonly Dictionary<TopicPartition, long> _committed = [];
+    private readonly HashSet<TopicPartition> _owned = [];
     private readonly Backoff _backoff = new(
         TimeSpan.FromMilliseconds(options.Value.RetryInitialDelayMs), TimeSpan.FromMilliseconds(options.Value.RetryMaxDelayMs));
     private long _lastLagSample;
@@ -121,6 +122,7 @@ public sealed partial class OrdersConsumer(
         config.EnableAutoOffsetStore = false;
         config.AutoOffsetReset = AutoOffsetReset.Earliest;
         config.SessionTimeoutMs = _options.SessionTimeoutMs;
+        config.HeartbeatIntervalMs = Math.Max(100, _options.SessionTimeoutMs / 3); // Kafka's advice: a third of the session
         config.EnablePartitionEof = false;
 
         return new ConsumerBuilder<byte[]?, byte[]?>(config)
@@ -299,6 +301,8 @@ public sealed partial class OrdersConsumer(
 
     private void OnAssigned(IConsumer<byte[]?, byte[]?> consumer, List<TopicPartition> partitions)
     {
+        _owned.UnionWith(partitions);
+        state.Assigned(_owned.Count);
         LogAssigned(partitions.Count, string.Join(", ", partitions.Select(partition => partition.Partition.Value)));
         if (partitions.Count == 0)
         {
@@ -328,7 +332,9 @@ public sealed partial class OrdersConsumer(
         foreach (var partition in partitions)
         {
             _committed.Remove(partition);
+            _owned.Remove(partition);
         }
+        state.Assigned(_owned.Count);
         LogGivenUp(lost ? "lost" : "revoked", partitions.Count, abandoned);
     }
 
