@@ -30,8 +30,12 @@ internal static class WriterOnly
             .Select(chunk => chunk.Select(i => Message(new OrderAccepted(Guid.NewGuid(), products[i % productCount], $"user-{i}", $"key-{i}", now))).ToList())
             .ToList();
 
-        // Warm-up (JIT, plans, caches) on other products, not measured.
-        writer.Write(Enumerable.Range(0, batchSize).Select(i => Message(new OrderAccepted(Guid.NewGuid(), "warm-up", $"user-{i}", $"key-{i}", now))).ToList());
+        // Warm-up (JIT, plans, caches) on another partition and product, not measured.
+        var warmUpOffset = 0L;
+        writer.Write(Enumerable.Range(0, batchSize)
+            .Select(i => new OrderAccepted(Guid.NewGuid(), "warm-up", $"user-{i}", $"key-{i}", now))
+            .Select(order => OrderMessageDecoder.Decode(new TopicPartitionOffset(Topics.Orders, 1, warmUpOffset++), "warm-up"u8.ToArray(), OrderEventSerializer.Serialize(order)))
+            .ToList());
 
         var watch = Stopwatch.StartNew();
         var inserted = batches.Sum(batch => writer.Write(batch).OrdersInserted);

@@ -50,8 +50,9 @@ public sealed partial class OrdersConsumer(
             await Task.Factory.StartNew(() => Run(stoppingToken), stoppingToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
             state.Enter(ConsumerPhase.Stopped);
         }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        catch (Exception) when (stoppingToken.IsCancellationRequested)
         {
+            // Stopping: a write cut short is rolled back and its messages are read again by the next owner.
             state.Enter(ConsumerPhase.Stopped);
         }
         catch (Exception exception)
@@ -277,6 +278,7 @@ public sealed partial class OrdersConsumer(
         while (!stoppingToken.IsCancellationRequested && _pending.Count > 0)
         {
             state.Beat();
+            SampleLag(consumer); // an outage is when the lag matters most
             var remaining = until - timeProvider.GetUtcNow();
             if (remaining <= TimeSpan.Zero)
             {

@@ -153,6 +153,7 @@ public sealed class OrderBatchWriter(NpgsqlDataSource dataSource)
         };
 
         var appliedUpTo = new Dictionary<(string, int), long>();
+        claim.Prepare();
         using var reader = claim.ExecuteReader();
         while (reader.Read())
         {
@@ -202,7 +203,7 @@ public sealed class OrderBatchWriter(NpgsqlDataSource dataSource)
                     cancels.Select(cancel => cancel.ProductId).ToArray()),
             },
         })
-        using (var reader = apply.ExecuteReader())
+        using (var reader = PrepareAndRead(apply))
         {
             while (reader.Read())
             {
@@ -290,6 +291,7 @@ public sealed class OrderBatchWriter(NpgsqlDataSource dataSource)
             },
         })
         {
+            finish.Prepare();
             finish.ExecuteNonQuery();
         }
 
@@ -341,7 +343,14 @@ public sealed class OrderBatchWriter(NpgsqlDataSource dataSource)
                     next.Select(partition => partition.Next).ToArray()),
             },
         };
+        advance.Prepare();
         advance.ExecuteNonQuery();
+    }
+
+    private static NpgsqlDataReader PrepareAndRead(NpgsqlBatch batch)
+    {
+        batch.Prepare();
+        return batch.ExecuteReader();
     }
 
     private static NpgsqlBatchCommand Command(string sql, params Array[] arrays)

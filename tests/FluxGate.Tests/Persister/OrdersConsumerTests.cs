@@ -70,6 +70,7 @@ public sealed class OrdersConsumerTests(PersisterDatabaseFixture database, ITest
         var whileDown = await ProduceOrdersAsync(producer, perProduct: 100, initialize: false);
         await Eventually.UntilAsync(() => Task.FromResult(persister.State.Phase), phase => phase == ConsumerPhase.RetryingWrite,
             "the persister retries its batch while PostgreSQL is down");
+        await Eventually.UntilAsync(() => Task.FromResult(persister.Metrics.ConsumerLag), lag => lag > 0, "the lag gauge shows the backlog");
         await postgres.StartAsync();
 
         foreach (var (product, count) in whileDown)
