@@ -19,6 +19,12 @@ public static class RedisKeys
     /// <summary>String: set once when an admission token's ticket is used (one-time use).</summary>
     public static string AdmissionUsed(string productId, long ticket) => $"fg:{{{productId}}}:admitted:{ticket}";
 
+    /// <summary>String: set once when an order is cancelled and its unit returned (exactly-once cancel).</summary>
+    public static string Cancelled(string productId, Guid orderId) => $"fg:{{{productId}}}:cancelled:{orderId:N}";
+
+    /// <summary>String <c>productId|userId|acceptedAtUnixMs</c>: finds an accepted order by id before PostgreSQL has it.</summary>
+    public static string AcceptedOrder(Guid orderId) => $"fg:order:{orderId:N}";
+
     /// <summary>Prefix of the waiting room's keys for one product (queue counters).</summary>
     public static string WaitingRoomPrefix(string productId) => $"fg:{{{productId}}}:wr:";
 }

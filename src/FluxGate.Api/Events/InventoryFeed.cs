@@ -1,0 +1,133 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using FluxGate.Contracts;
+using StackExchange.Redis;
+
+namespace FluxGate.Api.Events;
+
+/// <summary>
+/// Real-time stock for WebSocket subscribers. One loop per process reads every watched product's stock in
+/// one MGET a tick and pushes only changes, so a million watchers cost Redis the same as one.
+/// </summary>
+public sealed partial class InventoryFeed(IConnectionMultiplexer redis, ILogger<InventoryFeed> logger) : BackgroundService
+{
+    public static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(250);
+
+    private readonly IDatabase _redis = redis.GetDatabase();
+    private readonly ConcurrentDictionary<string, Watch> _watches = new();
+    private readonly Lock _membership = new(); // joins and leaves; the poll loop only reads
+
+    /// <summary>Starts watching; the first update of each product (a snapshot) arrives at once.</summary>
+    public async Task<Subscription> SubscribeAsync(IReadOnlyList<string> productIds)
+    {
+        var subscription = new Subscription(this, productIds);
+        lock (_membership)
+        {
+            foreach (var productId in productIds)
+            {
+                _watches.GetOrAdd(productId, _ => new Watch()).Subscribers.TryAdd(subscription, 0);
+            }
+        }
+        var stocks = await _redis.StringGetAsync(productIds.Select(id => (RedisKey)RedisKeys.Stock(id)).ToArray());
+        for (var i = 0; i < productIds.Count; i++)
+        {
+            subscription.Publish(new InventoryUpdate(productIds[i], (long?)stocks[i]));
+            if (_watches.TryGetValue(productIds[i], out var watch) && !watch.HasLast)
+            {
+                // Changes from this snapshot on are the poll loop's to publish.
+                watch.Last = (long?)stocks[i];
+                watch.HasLast = true;
+            }
+        }
+        return subscription;
+    }
+
+    private void Unsubscribe(Subscription subscription)
+    {
+        lock (_membership)
+        {
+            foreach (var productId in subscription.ProductIds)
+            {
+                if (_watches.TryGetValue(productId, out var watch))
+                {
+                    watch.Subscribers.TryRemove(subscription, out _);
+                    if (watch.Subscribers.IsEmpty)
+                    {
+                        _watches.TryRemove(productId, out _);
+                    }
+                }
+            }
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(Tick);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            var watched = _watches.ToArray();
+            if (watched.Length == 0)
+            {
+                continue;
+            }
+            try
+            {
+                var stocks = await _redis.StringGetAsync(watched.Select(pair => (RedisKey)RedisKeys.Stock(pair.Key)).ToArray());
+                for (var i = 0; i < watched.Length; i++)
+                {
+                    var (productId, watch) = watched[i];
+                    var stock = (long?)stocks[i];
+                    if (watch.HasLast && watch.Last == stock)
+                    {
+                        continue;
+                    }
+                    var publishNow = watch.HasLast;
+                    watch.Last = stock;
+                    watch.HasLast = true;
+                    if (!publishNow)
+                    {
+                        continue; // subscribers got their snapshot when they subscribed
+                    }
+                    var update = new InventoryUpdate(productId, stock);
+                    foreach (var subscriber in watch.Subscribers.Keys)
+                    {
+                        subscriber.Publish(update);
+                    }
+                }
+            }
+            catch (RedisException exception)
+            {
+                LogPollFailed(logger, exception);
+            }
+        }
+    }
+
+    [LoggerMessage(LogLevel.Warning, "Inventory feed could not read stock from Redis; retrying next tick")]
+    private static partial void LogPollFailed(ILogger logger, Exception exception);
+
+    private sealed class Watch
+    {
+        public ConcurrentDictionary<Subscription, byte> Subscribers { get; } = new();
+        public long? Last { get; set; }
+        public bool HasLast { get; set; }
+    }
+
+    public sealed class Subscription(InventoryFeed feed, IReadOnlyList<string> productIds) : IDisposable
+    {
+        // A slow client must not hold memory or the loop: it skips to the newest updates.
+        private readonly Channel<InventoryUpdate> _updates = Channel.CreateBounded<InventoryUpdate>(
+            new BoundedChannelOptions(64) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
+
+        public IReadOnlyList<string> ProductIds { get; } = productIds;
+
+        public ChannelReader<InventoryUpdate> Updates => _updates.Reader;
+
+        internal void Publish(InventoryUpdate update) => _updates.Writer.TryWrite(update);
+
+        public void Dispose()
+        {
+            feed.Unsubscribe(this);
+            _updates.Writer.TryComplete();
+        }
+    }
+}

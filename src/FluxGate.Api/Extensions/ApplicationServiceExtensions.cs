@@ -1,0 +1,55 @@
+using FluxGate.Api.Events;
+using FluxGate.Api.Http;
+using FluxGate.Api.Inventory;
+using FluxGate.Api.Kafka;
+using FluxGate.Api.Options;
+using FluxGate.Api.Orders;
+using FluxGate.Api.Redis;
+using FluxGate.Api.Telemetry;
+using Microsoft.Extensions.Options;
+
+namespace FluxGate.Api.Extensions;
+
+public static class ApplicationServiceExtensions
+{
+    public static IHostApplicationBuilder AddApplicationServices(this IHostApplicationBuilder builder)
+    {
+        builder.AddRedisClient("redis");
+        builder.AddKafkaConnection("kafka");
+        builder.AddNpgsqlDataSource("fluxgate");
+
+        var defaultPermitsPerSecond = builder.Environment.IsDevelopment() ? 50 : 10_000;
+        builder.Services.AddOptions<RateLimitOptions>()
+            .Configure(options => options.PermitsPerSecond = defaultPermitsPerSecond)
+            .BindConfiguration(RateLimitOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddOptions<IdempotencyOptions>().BindConfiguration(IdempotencyOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<WaitingRoomOptions>().BindConfiguration(WaitingRoomOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<KafkaProducerOptions>().BindConfiguration(KafkaProducerOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<AdminOptions>().BindConfiguration(AdminOptions.Section);
+        builder.Services.AddOptions<AdmissionOptions>().BindConfiguration(AdmissionOptions.Section).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<AdmissionOptions>, AdmissionOptionsValidation>();
+
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<OrderMetrics>();
+        builder.Services.AddSingleton<GateScripts>();
+        builder.Services.AddHostedService<ScriptPreloader>();
+        builder.Services.AddSingleton<OrderEventProducer>();
+        builder.Services.AddSingleton<OrderGate>();
+        builder.Services.AddSingleton<OrderIntake>();
+        builder.Services.AddSingleton<AdmissionVerifier>();
+        builder.Services.AddSingleton<WaitingRoomRedirect>();
+        builder.Services.AddSingleton<OrderLookup>();
+        builder.Services.AddSingleton<OrderCancellation>();
+        builder.Services.AddSingleton<InventoryService>();
+        builder.Services.AddSingleton<InventoryFeed>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<InventoryFeed>());
+        builder.Services.AddSingleton<AdminKeyFilter>();
+
+        builder.Services.ConfigureHttpJsonOptions(options =>
+            options.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default));
+        builder.Services.AddOpenApi();
+        return builder;
+    }
+}

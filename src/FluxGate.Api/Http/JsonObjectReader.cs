@@ -1,0 +1,60 @@
+using System.Text.Json;
+
+namespace FluxGate.Api.Http;
+
+/// <summary>
+/// Walks the top-level properties of a small JSON object, handing each name to a callback that reads
+/// the fields it knows and skips the rest. Malformed JSON becomes an <see cref="ApiError"/>, not an exception.
+/// </summary>
+public static class JsonObjectReader
+{
+    public delegate ApiError? PropertyHandler<TState>(ref Utf8JsonReader reader, ref TState state);
+
+    public static ApiError? Read<TState>(ReadOnlySpan<byte> utf8Json, ref TState state, PropertyHandler<TState> onProperty)
+    {
+        var reader = new Utf8JsonReader(utf8Json, new JsonReaderOptions { MaxDepth = 16 });
+        try
+        {
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return ApiError.NotAnObject;
+            }
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var before = reader.BytesConsumed;
+                if (onProperty(ref reader, ref state) is { } error)
+                {
+                    return error;
+                }
+                if (reader.BytesConsumed == before)
+                {
+                    // The handler did not want this property: step over its value, whatever it is.
+                    reader.Read();
+                    reader.Skip();
+                }
+            }
+            if (reader.TokenType != JsonTokenType.EndObject || reader.Read())
+            {
+                return ApiError.MalformedJson;
+            }
+            return null;
+        }
+        catch (JsonException)
+        {
+            return ApiError.MalformedJson;
+        }
+    }
+
+    /// <summary>Reads the current property's value as a string; any other JSON type is an error naming the field.</summary>
+    public static ApiError? ReadString(ref Utf8JsonReader reader, string field, out string? value)
+    {
+        reader.Read();
+        if (reader.TokenType != JsonTokenType.String)
+        {
+            value = null;
+            return ApiError.BadRequest($"{field} must be a string");
+        }
+        value = reader.GetString();
+        return null;
+    }
+}

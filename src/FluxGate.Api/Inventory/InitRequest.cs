@@ -1,0 +1,57 @@
+using System.Text.Json;
+using FluxGate.Api.Http;
+
+namespace FluxGate.Api.Inventory;
+
+/// <summary>The body of <c>POST /init</c>: <c>{"productId","quantity"}</c>.</summary>
+public sealed record InitRequest(string ProductId, int Quantity)
+{
+    private const string QuantityRule = "quantity must be a non-negative integer (at most 2147483647)";
+
+    public static InitRequest? Parse(ReadOnlySpan<byte> utf8Json, out ApiError? error)
+    {
+        var fields = new Fields();
+        error = JsonObjectReader.Read(utf8Json, ref fields, static (ref Utf8JsonReader reader, ref Fields state) =>
+        {
+            if (reader.ValueTextEquals("productId"u8))
+            {
+                return JsonObjectReader.ReadString(ref reader, "productId", out state.ProductId);
+            }
+            if (reader.ValueTextEquals("quantity"u8))
+            {
+                reader.Read();
+                if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt32(out var quantity) || quantity < 0)
+                {
+                    if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
+                    {
+                        reader.Skip();
+                    }
+                    return ApiError.BadRequest(QuantityRule);
+                }
+                state.Quantity = quantity;
+            }
+            return null;
+        });
+        if (error is not null)
+        {
+            return null;
+        }
+        if (Identifiers.CheckProductId(fields.ProductId) is { } invalid)
+        {
+            error = ApiError.BadRequest(invalid);
+            return null;
+        }
+        if (fields.Quantity is null)
+        {
+            error = ApiError.BadRequest("quantity is required");
+            return null;
+        }
+        return new InitRequest(fields.ProductId!, fields.Quantity.Value);
+    }
+
+    private struct Fields
+    {
+        public string? ProductId;
+        public int? Quantity;
+    }
+}

@@ -1,0 +1,82 @@
+using FluxGate.Api.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using StackExchange.Redis;
+
+namespace FluxGate.Api.Inventory;
+
+public static partial class InventoryApi
+{
+    public static IEndpointRouteBuilder MapInventoryApi(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/init", InitializeAsync)
+            .AddEndpointFilter<AdminKeyFilter>()
+            .WithName("InitializeStock")
+            .WithSummary("Initialize or reset a product's stock and rate bucket (admin; header x-api-key when configured)")
+            .Accepts<InitRequest>("application/json")
+            .Produces<StatusResponse>(StatusCodes.Status200OK)
+            .Produces<ErrorResponse>(StatusCodes.Status400BadRequest)
+            .Produces<ErrorResponse>(StatusCodes.Status401Unauthorized)
+            .Produces<ErrorResponse>(StatusCodes.Status403Forbidden)
+            .Produces<StatusResponse>(StatusCodes.Status500InternalServerError);
+
+        app.MapGet("/inventory/{productId}", GetInventoryAsync)
+            .WithName("GetInventory")
+            .WithSummary("Current stock of a product (read-only)");
+        return app;
+    }
+
+    public static async Task<Results<JsonHttpResult<StatusResponse>, JsonHttpResult<ErrorResponse>>> InitializeAsync(
+        HttpRequest request, InventoryService inventory, ILoggerFactory loggers)
+    {
+        InitRequest? init;
+        using (var body = await JsonRequestBody.ReadAsync(request))
+        {
+            if (body.Error is { } bodyError)
+            {
+                return ApiResults.Error(bodyError);
+            }
+            init = InitRequest.Parse(body.Utf8, out var parseError);
+            if (init is null)
+            {
+                return ApiResults.Error(parseError!);
+            }
+        }
+
+        try
+        {
+            if (await inventory.InitializeAsync(init.ProductId, init.Quantity))
+            {
+                return ApiResults.Status(StatusCodes.Status200OK,
+                    new StatusResponse("ok", $"Stock initialized for {init.ProductId} to {init.Quantity}"));
+            }
+            LogInitFailed(loggers.CreateLogger(typeof(InventoryApi)), init.ProductId, "kafka refused the StockInitialized event", null);
+        }
+        catch (RedisException exception)
+        {
+            LogInitFailed(loggers.CreateLogger(typeof(InventoryApi)), init.ProductId, "redis unavailable", exception);
+        }
+        return ApiResults.Status(StatusCodes.Status500InternalServerError, new StatusResponse("error", "Stock initialization failed"));
+    }
+
+    public static async Task<Results<Ok<InventoryResponse>, JsonHttpResult<ErrorResponse>, JsonHttpResult<StatusResponse>>> GetInventoryAsync(
+        string productId, InventoryService inventory)
+    {
+        if (Identifiers.CheckProductId(productId) is { } invalid)
+        {
+            return ApiResults.Error(ApiError.BadRequest(invalid));
+        }
+        try
+        {
+            return await inventory.GetStockAsync(productId) is { } stock
+                ? TypedResults.Ok(new InventoryResponse(productId, Math.Max(0, stock)))
+                : ApiResults.Status(StatusCodes.Status404NotFound, new StatusResponse("not_found", $"Unknown product {productId}"));
+        }
+        catch (RedisException)
+        {
+            return ApiResults.Status(StatusCodes.Status503ServiceUnavailable, new StatusResponse("error", "Inventory unavailable"));
+        }
+    }
+
+    [LoggerMessage(LogLevel.Error, "Init of product {ProductId} failed: {Reason}")]
+    private static partial void LogInitFailed(ILogger logger, string productId, string reason, Exception? exception);
+}

@@ -1,0 +1,128 @@
+using System.Diagnostics;
+using Confluent.Kafka;
+using FluxGate.Api.Options;
+using FluxGate.Api.Telemetry;
+using FluxGate.Clients;
+using FluxGate.Contracts;
+using Microsoft.Extensions.Options;
+
+namespace FluxGate.Api.Kafka;
+
+/// <summary>How sure we are that Kafka has a message after its delivery report.</summary>
+public enum DeliveryOutcome
+{
+    Persisted,
+    /// <summary>Kafka certainly does not have it (never sent, or refused): safe to undo the reservation.</summary>
+    NotPersisted,
+    /// <summary>Sent but not acknowledged in time: Kafka may have it. Undoing could sell the unit twice.</summary>
+    PossiblyPersisted,
+}
+
+/// <summary>
+/// The process's one idempotent producer for topic <c>orders</c> (acks=all, bounded delivery timeout,
+/// key = product id so one product's events stay in order). A fatal producer error replaces the producer.
+/// </summary>
+public sealed partial class OrderEventProducer : IDisposable
+{
+    private readonly ProducerConfig _config;
+    private readonly ILogger<OrderEventProducer> _logger;
+    private readonly OrderMetrics _metrics;
+    private readonly Lock _rebuild = new();
+    private IProducer<string, byte[]> _producer;
+    private volatile bool _fatal;
+
+    public OrderEventProducer(KafkaConnection kafka, IOptions<KafkaProducerOptions> options, OrderMetrics metrics, ILogger<OrderEventProducer> logger)
+    {
+        _logger = logger;
+        _metrics = metrics;
+        _config = kafka.ProducerConfig();
+        _config.Acks = Acks.All;
+        _config.EnableIdempotence = true;
+        _config.MessageTimeoutMs = (int)options.Value.DeliveryTimeout.TotalMilliseconds;
+        _config.LingerMs = options.Value.LingerMs;
+        _config.SocketNagleDisable = true;
+        _config.ClientId ??= "fluxgate-api";
+        _producer = Build();
+    }
+
+    public async Task<DeliveryOutcome> ProduceAsync(OrderEvent orderEvent)
+    {
+        var producer = CurrentProducer();
+        var message = new Message<string, byte[]> { Key = orderEvent.ProductId, Value = OrderEventSerializer.Serialize(orderEvent) };
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            // No request cancellation here: once handed over, the message may land whether or not the
+            // shopper still waits, and the outcome must be known to keep Redis and Kafka in step.
+            await producer.ProduceAsync(Topics.Orders, message).ConfigureAwait(false);
+            _metrics.RecordProduce(Stopwatch.GetElapsedTime(started), succeeded: true);
+            return DeliveryOutcome.Persisted;
+        }
+        catch (ProduceException<string, byte[]> exception)
+        {
+            _metrics.RecordProduce(Stopwatch.GetElapsedTime(started), succeeded: false);
+            LogProduceFailed(_logger, orderEvent.ProductId, exception.Error.Code, exception.DeliveryResult?.Status, exception.Error.Reason);
+            return exception.DeliveryResult?.Status == PersistenceStatus.PossiblyPersisted
+                ? DeliveryOutcome.PossiblyPersisted
+                : DeliveryOutcome.NotPersisted;
+        }
+        catch (KafkaException exception)
+        {
+            _metrics.RecordProduce(Stopwatch.GetElapsedTime(started), succeeded: false);
+            LogProduceFailed(_logger, orderEvent.ProductId, exception.Error.Code, null, exception.Error.Reason);
+            return DeliveryOutcome.NotPersisted;
+        }
+    }
+
+    private IProducer<string, byte[]> CurrentProducer()
+    {
+        if (!_fatal)
+        {
+            return _producer;
+        }
+        lock (_rebuild)
+        {
+            if (_fatal)
+            {
+                var broken = _producer;
+                _producer = Build();
+                _fatal = false;
+                broken.Dispose();
+                LogProducerReplaced(_logger);
+            }
+            return _producer;
+        }
+    }
+
+    private IProducer<string, byte[]> Build() =>
+        new ProducerBuilder<string, byte[]>(_config)
+            .SetErrorHandler((_, error) =>
+            {
+                if (error.IsFatal)
+                {
+                    _fatal = true;
+                }
+                LogKafkaError(_logger, error.Code, error.IsFatal, error.Reason);
+            })
+            .SetLogHandler((_, message) => LogLibrdkafka(_logger, message.Facility, message.Message))
+            .Build();
+
+    public void Dispose()
+    {
+        // Give queued messages a moment: their requests are still waiting for the answer.
+        _producer.Flush(TimeSpan.FromSeconds(5));
+        _producer.Dispose();
+    }
+
+    [LoggerMessage(LogLevel.Error, "Kafka produce for product {ProductId} failed: {Code} ({Status}) {Reason}")]
+    private static partial void LogProduceFailed(ILogger logger, string productId, ErrorCode code, PersistenceStatus? status, string reason);
+
+    [LoggerMessage(LogLevel.Warning, "Kafka error {Code} (fatal: {Fatal}): {Reason}")]
+    private static partial void LogKafkaError(ILogger logger, ErrorCode code, bool fatal, string reason);
+
+    [LoggerMessage(LogLevel.Debug, "librdkafka {Facility}: {Message}")]
+    private static partial void LogLibrdkafka(ILogger logger, string facility, string message);
+
+    [LoggerMessage(LogLevel.Warning, "The Kafka producer hit a fatal error and was replaced")]
+    private static partial void LogProducerReplaced(ILogger logger);
+}

@@ -1,0 +1,20 @@
+using System.Text.Json;
+using FluxGate.Api.Http;
+
+namespace FluxGate.Api.Orders;
+
+/// <summary>The body of <c>POST /cancel/{orderId}</c>: <c>{"userId"}</c>, the user who placed the order.</summary>
+public sealed record CancelRequest(string UserId)
+{
+    public static CancelRequest? Parse(ReadOnlySpan<byte> utf8Json, out ApiError? error)
+    {
+        string? userId = null;
+        error = JsonObjectReader.Read(utf8Json, ref userId, static (ref Utf8JsonReader reader, ref string? state) =>
+            reader.ValueTextEquals("userId"u8) ? JsonObjectReader.ReadString(ref reader, "userId", out state) : null);
+        if (error is null && Identifiers.CheckUserId(userId) is { } invalid)
+        {
+            error = ApiError.BadRequest(invalid);
+        }
+        return error is null ? new CancelRequest(userId!) : null;
+    }
+}

@@ -1,0 +1,21 @@
+namespace FluxGate.Api.Orders;
+
+/// <summary>What the order script decided for one request.</summary>
+public enum OrderDecisionKind
+{
+    /// <summary>A unit is reserved and the key is held as in flight: hand the order to Kafka.</summary>
+    Reserved,
+    /// <summary>The key's order was accepted before.</summary>
+    Duplicate,
+    /// <summary>The key's first request is still waiting for Kafka.</summary>
+    InProgress,
+    SoldOut,
+    RateLimited,
+    /// <summary>No <c>POST /init</c> ever ran for the product; answered like sold out.</summary>
+    NotInitialized,
+    /// <summary>The admission token's ticket was used before.</summary>
+    AdmissionAlreadyUsed,
+}
+
+/// <param name="OrderId">The reserved order's id, or the original order's id for a known key.</param>
+public readonly record struct OrderDecision(OrderDecisionKind Kind, Guid OrderId = default);

@@ -1,0 +1,28 @@
+namespace FluxGate.Api.Orders;
+
+/// <summary>The end of one order's journey, before it becomes an HTTP answer.</summary>
+public enum OrderOutcome
+{
+    Accepted,
+    Duplicate,
+    InProgress,
+    SoldOut,
+    RateLimited,
+    AdmissionAlreadyUsed,
+    Failed,
+}
+
+public readonly record struct OrderResult(OrderOutcome Outcome, Guid OrderId = default)
+{
+    /// <summary>Metric tag value.</summary>
+    public string Name => Outcome switch
+    {
+        OrderOutcome.Accepted => "accepted",
+        OrderOutcome.Duplicate => "duplicate",
+        OrderOutcome.InProgress => "in_progress",
+        OrderOutcome.SoldOut => "sold_out",
+        OrderOutcome.RateLimited => "rate_limited",
+        OrderOutcome.AdmissionAlreadyUsed => "admission_used",
+        _ => "failed",
+    };
+}

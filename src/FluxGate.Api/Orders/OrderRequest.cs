@@ -1,0 +1,42 @@
+using System.Text.Json;
+using FluxGate.Api.Http;
+
+namespace FluxGate.Api.Orders;
+
+/// <summary>The body of <c>POST /order</c>: <c>{"productId","userId"}</c>.</summary>
+public sealed record OrderRequest(string ProductId, string UserId)
+{
+    /// <summary>Parses and validates; on failure <paramref name="error"/> says what is wrong.</summary>
+    public static OrderRequest? Parse(ReadOnlySpan<byte> utf8Json, out ApiError? error)
+    {
+        var fields = new Fields();
+        error = JsonObjectReader.Read(utf8Json, ref fields, static (ref Utf8JsonReader reader, ref Fields state) =>
+        {
+            if (reader.ValueTextEquals("productId"u8))
+            {
+                return JsonObjectReader.ReadString(ref reader, "productId", out state.ProductId);
+            }
+            if (reader.ValueTextEquals("userId"u8))
+            {
+                return JsonObjectReader.ReadString(ref reader, "userId", out state.UserId);
+            }
+            return null;
+        });
+        if (error is not null)
+        {
+            return null;
+        }
+        if ((Identifiers.CheckProductId(fields.ProductId) ?? Identifiers.CheckUserId(fields.UserId)) is { } invalid)
+        {
+            error = ApiError.BadRequest(invalid);
+            return null;
+        }
+        return new OrderRequest(fields.ProductId!, fields.UserId!);
+    }
+
+    private struct Fields
+    {
+        public string? ProductId;
+        public string? UserId;
+    }
+}

@@ -1,0 +1,145 @@
+using System.Diagnostics;
+using FluxGate.Api.Http;
+using FluxGate.Api.Telemetry;
+using FluxGate.Contracts;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace FluxGate.Api.Orders;
+
+public static class OrdersApi
+{
+    public const string IdempotencyKeyHeader = "x-idempotency-key";
+
+    public static IEndpointRouteBuilder MapOrdersApi(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/order", PlaceOrderAsync)
+            .WithName("PlaceOrder")
+            .WithSummary("Attempt to buy one unit of a product (the flash-sale hot path)")
+            .Accepts<OrderRequest>("application/json")
+            .Produces<StatusResponse>(StatusCodes.Status200OK)
+            .Produces(StatusCodes.Status302Found)
+            .Produces<ErrorResponse>(StatusCodes.Status400BadRequest)
+            .Produces<StatusResponse>(StatusCodes.Status403Forbidden)
+            .Produces<StatusResponse>(StatusCodes.Status409Conflict)
+            .Produces<ErrorResponse>(StatusCodes.Status413PayloadTooLarge)
+            .Produces<ErrorResponse>(StatusCodes.Status415UnsupportedMediaType)
+            .Produces<StatusResponse>(StatusCodes.Status429TooManyRequests)
+            .Produces<StatusResponse>(StatusCodes.Status500InternalServerError);
+
+        app.MapGet("/status/{orderId}", GetStatusAsync)
+            .WithName("GetOrderStatus")
+            .WithSummary("Where an accepted order stands: accepted (in Kafka or persisted) or cancelled");
+
+        app.MapPost("/cancel/{orderId}", CancelAsync)
+            .WithName("CancelOrder")
+            .WithSummary("Cancel an accepted order and return its unit to stock (body: the userId that placed it)")
+            .Accepts<CancelRequest>("application/json");
+        return app;
+    }
+
+    public static async Task<Results<Ok<OrderStatusResponse>, JsonHttpResult<StatusResponse>, JsonHttpResult<ErrorResponse>>> GetStatusAsync(
+        string orderId, OrderLookup lookup, CancellationToken cancellationToken)
+    {
+        if (!Guid.TryParse(orderId, out var id))
+        {
+            return ApiResults.Error(ApiError.BadRequest("orderId must be a UUID"));
+        }
+        KnownOrder? order;
+        try
+        {
+            order = await lookup.FindAsync(id, cancellationToken);
+        }
+        catch (Exception exception) when (exception is Npgsql.NpgsqlException or StackExchange.Redis.RedisException)
+        {
+            return ApiResults.Status(StatusCodes.Status503ServiceUnavailable, new StatusResponse("error", "Order status unavailable; retry shortly"));
+        }
+        return order is null
+            ? ApiResults.Status(StatusCodes.Status404NotFound, new StatusResponse("not_found", "Unknown order"))
+            : TypedResults.Ok(new OrderStatusResponse(order.OrderId, order.Status, order.Persisted, order.ProductId, order.UserId, order.AcceptedAt));
+    }
+
+    public static async Task<Results<JsonHttpResult<StatusResponse>, JsonHttpResult<ErrorResponse>>> CancelAsync(
+        string orderId, HttpRequest request, OrderCancellation cancellation, CancellationToken cancellationToken)
+    {
+        if (!Guid.TryParse(orderId, out var id))
+        {
+            return ApiResults.Error(ApiError.BadRequest("orderId must be a UUID"));
+        }
+        CancelRequest? cancel;
+        using (var body = await JsonRequestBody.ReadAsync(request))
+        {
+            if (body.Error is { } bodyError)
+            {
+                return ApiResults.Error(bodyError);
+            }
+            cancel = CancelRequest.Parse(body.Utf8, out var parseError);
+            if (cancel is null)
+            {
+                return ApiResults.Error(parseError!);
+            }
+        }
+
+        CancellationOutcome outcome;
+        try
+        {
+            outcome = await cancellation.CancelAsync(id, cancel.UserId, cancellationToken);
+        }
+        catch (Exception exception) when (exception is Npgsql.NpgsqlException or StackExchange.Redis.RedisException)
+        {
+            outcome = CancellationOutcome.Failed;
+        }
+        return ApiResults.ForCancellation(outcome, id);
+    }
+
+    public static async Task<Results<JsonHttpResult<StatusResponse>, RedirectHttpResult, JsonHttpResult<ErrorResponse>>> PlaceOrderAsync(
+        HttpContext context, OrderIntake intake, AdmissionVerifier admission, WaitingRoomRedirect waitingRoom, OrderMetrics metrics)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var request = context.Request;
+
+        var idempotencyKey = request.Headers[IdempotencyKeyHeader].ToString();
+        if (idempotencyKey.Length == 0)
+        {
+            return Refuse(ApiError.MissingIdempotencyKey);
+        }
+        if (Identifiers.CheckIdempotencyKey(idempotencyKey) is { } invalidKey)
+        {
+            return Refuse(ApiError.BadRequest(invalidKey));
+        }
+
+        OrderRequest? order;
+        using (var body = await JsonRequestBody.ReadAsync(request))
+        {
+            if (body.Error is { } bodyError)
+            {
+                return Refuse(bodyError);
+            }
+            order = OrderRequest.Parse(body.Utf8, out var parseError);
+            if (order is null)
+            {
+                return Refuse(parseError!);
+            }
+        }
+
+        long? admittedTicket = null;
+        if (request.Headers[AdmissionToken.HeaderName] is { Count: > 0 } token)
+        {
+            admittedTicket = admission.Verify(token.ToString(), order.ProductId, out var refusal);
+            if (admittedTicket is null)
+            {
+                metrics.RecordOrder("admission_refused", Stopwatch.GetElapsedTime(started));
+                return ApiResults.Status(StatusCodes.Status403Forbidden, new StatusResponse("error", refusal!));
+            }
+        }
+
+        var result = await intake.PlaceAsync(order, idempotencyKey, admittedTicket);
+        metrics.RecordOrder(result.Name, Stopwatch.GetElapsedTime(started));
+        return ApiResults.ForOrder(result, context.Response, waitingRoom, order, idempotencyKey);
+
+        JsonHttpResult<ErrorResponse> Refuse(ApiError error)
+        {
+            metrics.RecordOrder("invalid", Stopwatch.GetElapsedTime(started));
+            return ApiResults.Error(error);
+        }
+    }
+}

@@ -1,0 +1,46 @@
+using System.Text;
+using FluxGate.Api.Inventory;
+
+namespace FluxGate.Tests.Api;
+
+public class InitRequestTests
+{
+    [Fact]
+    public void A_valid_body_parses()
+    {
+        var init = InitRequest.Parse("""{"productId":"iphone-15","quantity":100}"""u8, out var error);
+
+        Assert.Null(error);
+        Assert.Equal(new InitRequest("iphone-15", 100), init);
+    }
+
+    [Fact]
+    public void Zero_is_a_valid_quantity()
+    {
+        Assert.Equal(0, InitRequest.Parse("""{"productId":"p","quantity":0}"""u8, out _)?.Quantity);
+    }
+
+    [Theory]
+    [InlineData("""{"productId":"p","quantity":-1}""")]
+    [InlineData("""{"productId":"p","quantity":1.5}""")]
+    [InlineData("""{"productId":"p","quantity":"100"}""")]
+    [InlineData("""{"productId":"p","quantity":2147483648}""")]
+    [InlineData("""{"productId":"p","quantity":{"n":1}}""")]
+    [InlineData("""{"productId":"p","quantity":null}""")]
+    public void A_quantity_that_is_not_a_non_negative_integer_is_refused(string json)
+    {
+        Assert.Null(InitRequest.Parse(Encoding.UTF8.GetBytes(json), out var error));
+        Assert.Equal(400, error!.StatusCode);
+        Assert.StartsWith("quantity must be a non-negative integer", error.Message);
+    }
+
+    [Theory]
+    [InlineData("""{"productId":"p"}""", "quantity is required")]
+    [InlineData("""{"quantity":5}""", "productId is required")]
+    [InlineData("""{"productId":5,"quantity":5}""", "productId must be a string")]
+    public void Missing_or_mistyped_fields_are_named(string json, string expected)
+    {
+        Assert.Null(InitRequest.Parse(Encoding.UTF8.GetBytes(json), out var error));
+        Assert.Equal(expected, error!.Message);
+    }
+}

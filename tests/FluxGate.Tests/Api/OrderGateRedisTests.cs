@@ -1,0 +1,168 @@
+using FluxGate.Api.Options;
+using FluxGate.Api.Orders;
+using FluxGate.Api.Redis;
+using FluxGate.Contracts;
+using FluxGate.Tests.Infrastructure;
+using StackExchange.Redis;
+using MsOptions = Microsoft.Extensions.Options.Options;
+
+namespace FluxGate.Tests.Api;
+
+/// <summary>The decision scripts against a real redis-server.</summary>
+[Collection(RedisCollection.Name)]
+public class OrderGateRedisTests(RedisFixture redis)
+{
+    private readonly GateScripts _scripts = new();
+
+    private OrderGate Gate(double permitsPerSecond = 1_000_000, double burst = 0) => new(
+        redis.Connection,
+        _scripts,
+        MsOptions.Create(new RateLimitOptions { PermitsPerSecond = permitsPerSecond, Burst = burst }),
+        MsOptions.Create(new IdempotencyOptions()),
+        MsOptions.Create(new AdmissionOptions()));
+
+    private async Task<string> InitAsync(long stock)
+    {
+        var productId = $"p-{Guid.NewGuid():N}";
+        await redis.Database.StringSetAsync(RedisKeys.Stock(productId), stock);
+        return productId;
+    }
+
+    [Fact]
+    public async Task A_thousand_parallel_orders_against_stock_100_sell_exactly_100()
+    {
+        var productId = await InitAsync(100);
+        var gate = Gate();
+
+        var decisions = await Task.WhenAll(Enumerable.Range(0, 1000)
+            .Select(i => Task.Run(() => gate.DecideAsync(productId, $"key-{i}", admittedTicket: null))));
+
+        Assert.Equal(100, decisions.Count(d => d.Kind == OrderDecisionKind.Reserved));
+        Assert.Equal(900, decisions.Count(d => d.Kind == OrderDecisionKind.SoldOut));
+        Assert.Equal(100, decisions.Where(d => d.Kind == OrderDecisionKind.Reserved).Select(d => d.OrderId).Distinct().Count());
+        Assert.Equal(0, (long)await redis.Database.StringGetAsync(RedisKeys.Stock(productId)));
+        var heldKeys = redis.Server.Keys(pattern: $"fg:{{{productId}}}:idem:*", pageSize: 1000).Count();
+        Assert.Equal(100, heldKeys);
+    }
+
+    [Fact]
+    public async Task Concurrent_requests_with_one_key_reserve_once()
+    {
+        var productId = await InitAsync(10);
+        var gate = Gate();
+
+        var decisions = await Task.WhenAll(Enumerable.Range(0, 50)
+            .Select(_ => Task.Run(() => gate.DecideAsync(productId, "same-key", admittedTicket: null))));
+
+        var reserved = Assert.Single(decisions, d => d.Kind == OrderDecisionKind.Reserved);
+        Assert.All(decisions.Where(d => d.Kind != OrderDecisionKind.Reserved), d =>
+        {
+            Assert.Equal(OrderDecisionKind.InProgress, d.Kind);
+            Assert.Equal(reserved.OrderId, d.OrderId);
+        });
+        Assert.Equal(9, (long)await redis.Database.StringGetAsync(RedisKeys.Stock(productId)));
+
+        await gate.ConfirmAsync(productId, "same-key", reserved.OrderId);
+        Assert.Equal(new OrderDecision(OrderDecisionKind.Duplicate, reserved.OrderId), await gate.DecideAsync(productId, "same-key", null));
+    }
+
+    [Fact]
+    public async Task A_sold_out_product_answers_sold_out_before_the_rate_check()
+    {
+        var productId = await InitAsync(0);
+        var gate = Gate(permitsPerSecond: 1, burst: 1);
+
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.Equal(OrderDecisionKind.SoldOut, (await gate.DecideAsync(productId, $"k{i}", null)).Kind);
+        }
+    }
+
+    [Fact]
+    public async Task A_product_never_initialized_is_reported_as_such()
+    {
+        Assert.Equal(OrderDecisionKind.NotInitialized, (await Gate().DecideAsync($"never-{Guid.NewGuid():N}", "k", null)).Kind);
+    }
+
+    [Fact]
+    public async Task The_token_bucket_allows_the_burst_then_refills_at_the_configured_rate()
+    {
+        const double rate = 4;
+        var productId = await InitAsync(10_000);
+        var gate = Gate(permitsPerSecond: rate, burst: 5);
+        var key = 0;
+
+        var burst = 0;
+        DateTimeOffset beforeLastCall;
+        while (true)
+        {
+            beforeLastCall = await RedisClockAsync();
+            if ((await gate.DecideAsync(productId, $"k{key++}", null)).Kind != OrderDecisionKind.Reserved)
+            {
+                break;
+            }
+            burst++;
+        }
+        var emptiedAt = await RedisClockAsync();
+        Assert.InRange(burst, 5, 6); // the bucket may refill a fraction while the burst is taken
+
+        await Task.Delay(500);
+
+        var drainStartedAt = await RedisClockAsync();
+        var refilled = 0;
+        while ((await gate.DecideAsync(productId, $"k{key++}", null)).Kind == OrderDecisionKind.Reserved)
+        {
+            refilled++;
+        }
+        var drainEndedAt = await RedisClockAsync();
+
+        // Bounds from the server's own clock, so a slow machine moves the bounds, not the verdict:
+        // at least what accrued while we slept, at most what accrued since the bucket was seen empty (+ the fraction left).
+        var atLeast = (int)Math.Floor(Math.Min(5, (drainStartedAt - emptiedAt).TotalSeconds * rate));
+        var atMost = (int)Math.Floor(Math.Min(5, 1 + (drainEndedAt - beforeLastCall).TotalSeconds * rate));
+        Assert.True(atLeast >= 2, $"slept {(drainStartedAt - emptiedAt).TotalMilliseconds} ms by the Redis clock");
+        Assert.InRange(refilled, atLeast, atMost);
+    }
+
+    [Fact]
+    public async Task Compensation_returns_the_unit_and_forgets_the_key_exactly_once()
+    {
+        var productId = await InitAsync(1);
+        var gate = Gate();
+        var reserved = await gate.DecideAsync(productId, "k", null);
+
+        Assert.True(await gate.CompensateAsync(productId, "k", reserved.OrderId));
+        Assert.False(await gate.CompensateAsync(productId, "k", reserved.OrderId));
+        Assert.Equal(1, (long)await redis.Database.StringGetAsync(RedisKeys.Stock(productId)));
+
+        var retried = await gate.DecideAsync(productId, "k", null);
+        Assert.Equal(OrderDecisionKind.Reserved, retried.Kind);
+        Assert.False(await gate.CompensateAsync(productId, "k", reserved.OrderId)); // the old order id cannot undo the new reservation
+    }
+
+    [Fact]
+    public async Task An_admission_ticket_replaces_an_empty_bucket_once()
+    {
+        var productId = await InitAsync(100);
+        var gate = Gate(permitsPerSecond: 0.001, burst: 1);
+        Assert.Equal(OrderDecisionKind.Reserved, (await gate.DecideAsync(productId, "k1", null)).Kind);
+        Assert.Equal(OrderDecisionKind.RateLimited, (await gate.DecideAsync(productId, "k2", null)).Kind);
+
+        Assert.Equal(OrderDecisionKind.Reserved, (await gate.DecideAsync(productId, "k2", admittedTicket: 7)).Kind);
+        Assert.Equal(OrderDecisionKind.AdmissionAlreadyUsed, (await gate.DecideAsync(productId, "k3", admittedTicket: 7)).Kind);
+        Assert.Equal(OrderDecisionKind.Reserved, (await gate.DecideAsync(productId, "k3", admittedTicket: 8)).Kind);
+    }
+
+    [Fact]
+    public async Task Scripts_still_run_after_the_server_forgets_them()
+    {
+        var productId = await InitAsync(5);
+        var gate = Gate();
+        await redis.Server.ScriptFlushAsync();
+
+        Assert.Equal(OrderDecisionKind.Reserved, (await gate.DecideAsync(productId, "k", null)).Kind);
+        Assert.Equal(OrderDecisionKind.Reserved, (await gate.DecideAsync(productId, "k2", null)).Kind);
+    }
+
+    private async Task<DateTimeOffset> RedisClockAsync() => await redis.Server.TimeAsync();
+}
