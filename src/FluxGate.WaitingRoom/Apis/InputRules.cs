@@ -18,12 +18,12 @@ public static class InputRules
     public static string? CheckUserId(string? userId) =>
         string.IsNullOrEmpty(userId) ? "userId is required"
         : userId.Length > MaxUserIdLength ? $"userId must be at most {MaxUserIdLength} characters"
-        : userId.Any(char.IsControl) ? "userId must not contain control characters"
+        : userId.Any(c => c is < ' ' or '\u007f') ? "userId must not contain control characters"
         : null;
 
     public static string? CheckIdempotencyKey(string? key) =>
         string.IsNullOrEmpty(key) ? "idempotencyKey is required"
         : key.Length > MaxIdempotencyKeyLength ? $"idempotencyKey must be at most {MaxIdempotencyKeyLength} characters"
-        : !key.All(c => c is >= ' ' and <= '~') ? "idempotencyKey must be printable ASCII"
+        : !key.All(c => c is >= '!' and <= '~') ? "idempotencyKey must be printable ASCII, without spaces"
         : null;
 }

@@ -53,6 +53,7 @@ public static class QueueArithmetic
         {
             return minutes == 1 ? "about 1 minute" : $"about {minutes} minutes";
         }
-        return $"about {minutes / 60} h {minutes % 60} min";
+        var hours = minutes / 60;
+        return minutes % 60 != 0 ? $"about {hours} h {minutes % 60} min" : hours == 1 ? "about 1 hour" : $"about {hours} hours";
     }
 }
