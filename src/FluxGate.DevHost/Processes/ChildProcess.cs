@@ -143,7 +143,7 @@ public sealed class ChildProcess : IAsyncDisposable
         {
             await KillAsync();
         }
-        // Whatever the process left in its group (e.g. a backend that outlived its postmaster) goes too.
+        // Anything else still in its group goes too (PostgreSQL backends are not: they leave it, and exit when their postmaster does).
         Posix.SignalGroup(Pid, Posix.SIGKILL);
     }
 

@@ -12,12 +12,15 @@ public abstract class LocalServer : IAsyncDisposable
     private const int FirstStartAttempts = 3;
 
     private readonly bool _portIsConfigured;
+    private readonly Action<ProcessIdentity>? _onProcessStarted;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private ChildProcess? _process;
     private bool _disposed;
 
-    protected LocalServer(string name, int? port, TimeSpan startTimeout, Action<string, bool>? onOutput)
+    protected LocalServer(string name, int? port, TimeSpan startTimeout, Action<string, bool>? onOutput,
+        Action<ProcessIdentity>? onProcessStarted)
     {
+        _onProcessStarted = onProcessStarted;
         Name = name;
         _portIsConfigured = port is not null;
         Port = port ?? Ports.GetFreePort();
@@ -125,6 +128,14 @@ public abstract class LocalServer : IAsyncDisposable
 
     protected virtual int StopSignal => Posix.SIGTERM;
 
+    private const int TransientRetryLimit = 20;
+
+    /// <summary>
+    /// True when the server refused to start because of something that clears up by itself (e.g. workers of a killed
+    /// predecessor still exiting): the start is retried on the same port.
+    /// </summary>
+    protected virtual bool IsTransientStartFailure(string recentOutput) => false;
+
     /// <summary>Work before each start (e.g. removing a stale lock file).</summary>
     protected virtual Task PrepareStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
@@ -141,6 +152,7 @@ public abstract class LocalServer : IAsyncDisposable
     private async Task StartCoreAsync(bool firstStart, CancellationToken cancellationToken)
     {
         var attempts = firstStart && !_portIsConfigured ? FirstStartAttempts : 1;
+        var transientRetries = 0;
         for (var attempt = 1; ; attempt++)
         {
             if (firstStart && _portIsConfigured)
@@ -149,6 +161,10 @@ public abstract class LocalServer : IAsyncDisposable
             }
             await PrepareStartAsync(cancellationToken);
             var process = ChildProcess.Start(CreateProcessSpec(Port));
+            if (process.Identity is { } identity)
+            {
+                _onProcessStarted?.Invoke(identity);
+            }
             var failure = await WaitUntilReadyAsync(process, cancellationToken);
             if (failure is null)
             {
@@ -161,6 +177,12 @@ public abstract class LocalServer : IAsyncDisposable
             }
 
             await process.DisposeAsync();
+            if (failure.ExitedEarly && IsTransientStartFailure(process.RecentOutput()) && transientRetries++ < TransientRetryLimit)
+            {
+                attempt--; // same port: what was in the way is going away
+                await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken);
+                continue;
+            }
             if (attempt >= attempts || !failure.ExitedEarly)
             {
                 throw new InvalidOperationException(

@@ -25,6 +25,12 @@ public sealed record PostgresServerOptions
 
     /// <summary>Each line the server writes (true: standard error, where PostgreSQL logs).</summary>
     public Action<string, bool>? OnOutput { get; init; }
+
+    /// <summary>
+    /// Called with each server process as soon as it is spawned (before it is ready), e.g. to record it in a pid file
+    /// so that a later run can stop it if this one dies.
+    /// </summary>
+    public Action<FluxGate.DevHost.Processes.ProcessIdentity>? OnProcessStarted { get; init; }
 }
 
 /// <summary>
@@ -43,7 +49,7 @@ public sealed class PostgresServer : LocalServer
     private readonly bool _runAsServiceUser = Posix.IsRoot;
 
     private PostgresServer(PostgresServerOptions options, string binDirectory)
-        : base("postgres", options.Port, options.StartTimeout, options.OnOutput)
+        : base("postgres", options.Port, options.StartTimeout, options.OnOutput, options.OnProcessStarted)
     {
         _options = options;
         _binDirectory = binDirectory;
@@ -152,6 +158,10 @@ public sealed class PostgresServer : LocalServer
         await RemoveStaleLockFilesAsync();
     }
 
+    /// <summary>Backends of a killed server exit on their own shortly after it, and hold its shared memory until then.</summary>
+    protected override bool IsTransientStartFailure(string recentOutput) =>
+        recentOutput.Contains("pre-existing shared memory block", StringComparison.Ordinal);
+
     protected override async Task<bool> IsReadyAsync(CancellationToken cancellationToken)
     {
         await using var connection = new NpgsqlConnection(AdminConnectionString("postgres"));
@@ -181,7 +191,7 @@ public sealed class PostgresServer : LocalServer
     {
         if (_ownsDataDirectory)
         {
-            RedisServer.TryDeleteDirectory(DataDirectory);
+            FileSystem.TryDeleteDirectory(DataDirectory);
         }
         return Task.CompletedTask;
     }

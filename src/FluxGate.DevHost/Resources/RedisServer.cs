@@ -23,6 +23,12 @@ public sealed record RedisServerOptions
 
     /// <summary>Each line the server writes (true: standard error).</summary>
     public Action<string, bool>? OnOutput { get; init; }
+
+    /// <summary>
+    /// Called with each server process as soon as it is spawned (before it is ready), e.g. to record it in a pid file
+    /// so that a later run can stop it if this one dies.
+    /// </summary>
+    public Action<FluxGate.DevHost.Processes.ProcessIdentity>? OnProcessStarted { get; init; }
 }
 
 /// <summary>A real redis-server (Debian package <c>redis-server</c>) bound to 127.0.0.1 on its own port and folder.</summary>
@@ -33,7 +39,7 @@ public sealed class RedisServer : LocalServer
     private readonly bool _ownsDataDirectory;
 
     private RedisServer(RedisServerOptions options, string executable)
-        : base("redis", options.Port, options.StartTimeout, options.OnOutput)
+        : base("redis", options.Port, options.StartTimeout, options.OnOutput, options.OnProcessStarted)
     {
         _options = options;
         _executable = executable;
@@ -107,20 +113,8 @@ public sealed class RedisServer : LocalServer
     {
         if (_ownsDataDirectory)
         {
-            TryDeleteDirectory(DataDirectory);
+            FileSystem.TryDeleteDirectory(DataDirectory);
         }
         return Task.CompletedTask;
-    }
-
-    internal static void TryDeleteDirectory(string path)
-    {
-        try
-        {
-            Directory.Delete(path, recursive: true);
-        }
-        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
-        {
-            // A leftover temp folder is harmless.
-        }
     }
 }

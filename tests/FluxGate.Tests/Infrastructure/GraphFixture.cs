@@ -1,0 +1,98 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Text.Json;
+using FluxGate.DevHost;
+using Xunit.Abstractions;
+
+namespace FluxGate.Tests.Infrastructure;
+
+/// <summary>Tests that share one running graph: <c>[Collection(GraphCollection.Name)]</c>. They run one after another.</summary>
+[CollectionDefinition(Name)]
+public sealed class GraphCollection : ICollectionFixture<GraphFixture>
+{
+    public const string Name = "graph";
+}
+
+/// <summary>
+/// The whole FluxGate graph (real redis-server, PostgreSQL, librdkafka mock cluster; api, persister, waitingroom as child
+/// processes) started once per test collection through the DevHost library, on free ports, in a throw-away state folder.
+/// Child logs go to a buffer: <see cref="DumpLogs"/> or <see cref="WithLogsOnFailureAsync"/> show them for a failed test.
+/// </summary>
+public sealed class GraphFixture : IAsyncLifetime
+{
+    private const int LogCapacity = 5000;
+    private readonly ConcurrentQueue<ResourceLogLine> _logs = new();
+
+    public FluxGateApp App { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        App = await FluxGateApp.StartAsync(new DevHostOptions { OnLog = Append });
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (App is not null)
+        {
+            await App.DisposeAsync();
+        }
+    }
+
+    /// <summary>The last <paramref name="count"/> lines of every child, prefixed by resource.</summary>
+    public string RecentLogs(int count = 300) => string.Join(Environment.NewLine, _logs.TakeLast(count));
+
+    public void DumpLogs(ITestOutputHelper output, int count = 300)
+    {
+        output.WriteLine("---- graph logs (most recent last) ----");
+        output.WriteLine(RecentLogs(count));
+    }
+
+    /// <summary>Runs a test body; when it fails, the graph's recent logs go to the test output.</summary>
+    public async Task WithLogsOnFailureAsync(ITestOutputHelper output, Func<Task> test)
+    {
+        try
+        {
+            await test();
+        }
+        catch
+        {
+            DumpLogs(output);
+            throw;
+        }
+    }
+
+    /// <summary>Polls until every service's <c>/health</c> is 200 (after a test stopped or killed something).</summary>
+    public async Task WaitUntilHealthyAsync(TimeSpan? timeout = null)
+    {
+        foreach (var service in App.Endpoints.Keys)
+        {
+            using var client = App.CreateHttpClient(service);
+            await Eventually.UntilAsync(() => ReadHealthAsync(client), health => health.Status == HttpStatusCode.OK,
+                $"{service} is healthy", timeout);
+        }
+    }
+
+    /// <summary>A service's <c>/health</c>: status code and the JSON report (overall status, one entry per check).</summary>
+    public static async Task<HealthReport> ReadHealthAsync(HttpClient client)
+    {
+        using var response = await client.GetAsync("/health");
+        var body = await response.Content.ReadAsStringAsync();
+        using var json = JsonDocument.Parse(body);
+        var checks = json.RootElement.GetProperty("checks").EnumerateObject()
+            .ToDictionary(check => check.Name, check => check.Value.GetProperty("status").GetString()!);
+        return new HealthReport(response.StatusCode, json.RootElement.GetProperty("status").GetString()!, checks, body);
+    }
+
+    public sealed record HealthReport(HttpStatusCode Status, string OverallStatus, IReadOnlyDictionary<string, string> Checks, string Body)
+    {
+        public override string ToString() => $"{(int)Status} {Body}";
+    }
+
+    private void Append(ResourceLogLine line)
+    {
+        _logs.Enqueue(line);
+        while (_logs.Count > LogCapacity && _logs.TryDequeue(out _))
+        {
+        }
+    }
+}
