@@ -80,12 +80,17 @@ public static class Extensions
     }
 
     /// <summary>
-    /// <c>/health</c>: ready when every dependency check passes (JSON body lists each check);
+    /// <c>/health</c>: ready when every dependency check passes (JSON body lists each check's status; in
+    /// Development also its description and error, which could reveal internals on a public endpoint);
     /// <c>/alive</c>: the process answers.
     /// </summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
-        app.MapHealthChecks(HealthEndpointPath, new HealthCheckOptions { ResponseWriter = WriteHealthReport });
+        var includeDetails = app.Environment.IsDevelopment();
+        app.MapHealthChecks(HealthEndpointPath, new HealthCheckOptions
+        {
+            ResponseWriter = (context, report) => WriteHealthReport(context, report, includeDetails),
+        });
         app.MapHealthChecks(AlivenessEndpointPath, new HealthCheckOptions
         {
             Predicate = check => check.Tags.Contains(LiveTag),
@@ -93,7 +98,7 @@ public static class Extensions
         return app;
     }
 
-    private static Task WriteHealthReport(HttpContext context, HealthReport report)
+    private static Task WriteHealthReport(HttpContext context, HealthReport report, bool includeDetails)
     {
         context.Response.ContentType = "application/json";
         using var buffer = new MemoryStream();
@@ -107,11 +112,11 @@ public static class Extensions
             {
                 json.WriteStartObject(name);
                 json.WriteString("status", entry.Status.ToString());
-                if (entry.Description is not null)
+                if (includeDetails && entry.Description is not null)
                 {
                     json.WriteString("description", entry.Description);
                 }
-                if (entry.Exception is not null)
+                if (includeDetails && entry.Exception is not null)
                 {
                     json.WriteString("error", entry.Exception.Message);
                 }
