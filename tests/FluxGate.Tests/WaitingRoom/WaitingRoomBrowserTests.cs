@@ -121,6 +121,35 @@ public sealed class WaitingRoomBrowserTests(GraphFixture graph, ChromiumFixture 
             await page.ScreenshotAsync(new PageScreenshotOptions { Path = Screenshot("waitingroom-soldout.png"), FullPage = true });
         });
 
+    [Fact]
+    public Task A_shopper_without_order_details_is_sent_back_to_the_shop_with_a_token_that_the_api_takes() =>
+        graph.WithLogsOnFailureAsync(output, async () =>
+        {
+            await using var shop = new ShopDriver(graph.App);
+            var productId = await shop.NewProductAsync(100);
+            await shop.BuildLineAsync(productId, 100);
+            // A closed port: the test only needs to see where the browser is sent.
+            var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+            listener.Start();
+            var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+            listener.Stop();
+            var checkout = $"http://localhost:{port}/checkout?cart=42";
+
+            await using var context = await chromium.Browser.NewContextAsync(Phone());
+            var page = await context.NewPageAsync();
+            var backToShop = page.WaitForRequestAsync(request => request.Url.StartsWith($"http://localhost:{port}/checkout", StringComparison.Ordinal),
+                new PageWaitForRequestOptions { Timeout = (float)Patience.TotalMilliseconds });
+            await page.GotoAsync(new Uri(shop.RoomUrl, $"/?productId={productId}&returnUrl={Uri.EscapeDataString(checkout)}").ToString());
+            Assert.Equal("waiting", await page.Locator("body").GetAttributeAsync("data-view"));
+
+            var request = await backToShop;
+
+            var query = Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(new Uri(request.Url).Query);
+            Assert.Equal("42", query["cart"]);
+            var order = await shop.OrderAsync(productId, "grace", Guid.NewGuid().ToString(), query["admissionToken"]);
+            Assert.True(order.Status == HttpStatusCode.OK, order.ToString());
+        });
+
     private static BrowserNewContextOptions Phone() => new()
     {
         ViewportSize = new ViewportSize { Width = 390, Height = 844 },
