@@ -14,6 +14,11 @@ internal sealed class ErrorMapping(ILogger<ErrorMapping> logger) : IExceptionHan
 
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
+        if (exception is OperationCanceledException && httpContext.RequestAborted.IsCancellationRequested)
+        {
+            // The shopper left (closed the tab): nobody is there to answer.
+            return true;
+        }
         var (status, error) = exception switch
         {
             BadHttpRequestException bad => (bad.StatusCode, ErrorResponse.Error(Describe(bad))),

@@ -235,6 +235,43 @@ public sealed partial class WaitingRoomEndToEndTests(GraphFixture graph, ITestOu
             Assert.Contains("This link is incomplete", await page.Content.ReadAsStringAsync());
         });
 
+    [Fact]
+    public Task While_redis_is_down_the_room_answers_503_with_when_to_come_back_and_recovers_after() =>
+        graph.WithLogsOnFailureAsync(output, async () =>
+        {
+            await using var shop = new ShopDriver(graph.App);
+            var productId = await shop.NewProductAsync(10);
+            var (_, joined) = await shop.JoinAsync(productId);
+            var ticket = joined.GetProperty("ticket").GetString()!;
+            try
+            {
+                await graph.App.StopResourceAsync(FluxGate.DevHost.ResourceNames.Redis);
+
+                var poll = await Eventually.UntilAsync(() => shop.TicketAsync(productId, ticket),
+                    answer => answer.Status != HttpStatusCode.OK, "the room notices redis is down");
+                Assert.Equal(HttpStatusCode.ServiceUnavailable, poll.Status);
+                Assert.Equal("error", poll.Body.GetProperty("status").GetString());
+                Assert.True(poll.Body.GetProperty("retryAfterMs").GetInt64() > 0);
+
+                using var page = await shop.Room.GetAsync($"/?productId={productId}&ticket={ticket}");
+                Assert.Equal(HttpStatusCode.ServiceUnavailable, page.StatusCode);
+                var html = await page.Content.ReadAsStringAsync();
+                Assert.Contains("briefly unavailable", html);
+                Assert.Contains("http-equiv=\"refresh\"", html);
+            }
+            finally
+            {
+                await graph.App.StartResourceAsync(FluxGate.DevHost.ResourceNames.Redis);
+                await graph.WaitUntilHealthyAsync();
+            }
+
+            // The restarted server is empty: the product is set up again and the line works.
+            await shop.SetStockAsync(productId, 10);
+            var (status, again) = await Eventually.UntilAsync(() => shop.JoinAsync(productId),
+                answer => answer.Status == HttpStatusCode.OK, "the room works again");
+            Assert.Equal("waiting", again.GetProperty("status").GetString());
+        });
+
     private static async Task ExpectErrorAsync(HttpStatusCode expected, string mentions, Task<HttpResponseMessage> request)
     {
         using var response = await request;
