@@ -12,6 +12,7 @@ public sealed class DevHostProgramTests(ITestOutputHelper output) : IDisposable
 {
     private readonly string _stateDirectory = Directory.CreateTempSubdirectory("fluxgate-devhost-program-").FullName;
     private readonly List<string> _programOutput = [];
+    private readonly List<Child> _seenChildren = [];
 
     [Fact]
     public async Task A_start_after_kill_9_cleans_up_and_ctrl_c_then_stops_every_process()
@@ -63,8 +64,12 @@ public sealed class DevHostProgramTests(ITestOutputHelper output) : IDisposable
 
     public void Dispose()
     {
-        // On failure, whatever still runs is stopped the way the next DevHost would: by the state folder's records.
-        foreach (var child in File.Exists(ChildrenFile) ? ReadChildren() : [])
+        // On failure, whatever still runs is stopped the way the next DevHost would: by the records of its children.
+        if (File.Exists(ChildrenFile))
+        {
+            ReadChildren();
+        }
+        foreach (var child in _seenChildren)
         {
             if (child.IsRunning)
             {
@@ -83,7 +88,12 @@ public sealed class DevHostProgramTests(ITestOutputHelper output) : IDisposable
         public bool IsRunning => new ProcessIdentity(Pid, StartTime, "").IsStillRunning(Marker);
     }
 
-    private List<Child> ReadChildren() => JsonSerializer.Deserialize<List<Child>>(File.ReadAllText(ChildrenFile))!;
+    private List<Child> ReadChildren()
+    {
+        var children = JsonSerializer.Deserialize<List<Child>>(File.ReadAllText(ChildrenFile))!;
+        _seenChildren.AddRange(children);
+        return children;
+    }
 
     private Process StartProgram(IEnumerable<string> arguments)
     {
