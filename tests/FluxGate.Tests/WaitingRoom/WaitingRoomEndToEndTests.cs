@@ -101,6 +101,43 @@ public sealed partial class WaitingRoomEndToEndTests(GraphFixture graph, ITestOu
         });
 
     [Fact]
+    public Task A_hand_off_that_fails_in_kafka_can_be_retried_with_the_same_ticket() =>
+        graph.WithLogsOnFailureAsync(output, async () =>
+        {
+            await using var shop = new ShopDriver(graph.App);
+            var productId = await shop.NewProductAsync(10_000);
+            var flood = await shop.FloodUntilRedirectedAsync(productId, wanted: 1);
+            var shopper = flood.Redirected[0];
+            var (_, joined) = await shop.JoinAsync(productId, shopper.UserId, shopper.IdempotencyKey);
+            var ticket = joined.GetProperty("ticket").GetString()!;
+            await Eventually.UntilAsync(async () => (await shop.TicketAsync(productId, ticket)).Body.GetProperty("status").GetString(),
+                status => status == "served", "the shopper is served");
+            var stock = await shop.StockAsync(productId);
+            var kafka = graph.App.Kafka ?? throw new InvalidOperationException("This test needs the mock Kafka cluster.");
+
+            kafka.SetBrokerDown(1);
+            try
+            {
+                var failed = await shop.HandOffAsync(productId, ticket, shopper.UserId, shopper.IdempotencyKey);
+                Assert.Equal(HttpStatusCode.InternalServerError, failed.Status);
+                Assert.Equal(stock, await shop.StockAsync(productId));
+            }
+            finally
+            {
+                kafka.SetBrokerUp(1);
+            }
+
+            // The failed order released its ticket: the retry is a first use, not a replay.
+            var placed = await Eventually.UntilAsync(
+                () => shop.HandOffAsync(productId, ticket, shopper.UserId, shopper.IdempotencyKey),
+                answer => answer.Status != HttpStatusCode.InternalServerError,
+                "the retried hand-off gets past Kafka");
+            Assert.True(placed.Status == HttpStatusCode.OK, placed.ToString());
+            Assert.Equal("success", placed.Field("status"));
+            Assert.Equal(stock - 1, await shop.StockAsync(productId));
+        });
+
+    [Fact]
     public Task A_ticket_is_not_let_through_before_its_turn() =>
         graph.WithLogsOnFailureAsync(output, async () =>
         {
