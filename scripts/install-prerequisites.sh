@@ -35,5 +35,5 @@ if [ "$(id -u)" != 0 ]; then
 fi
 echo "Installing ${missing[*]} (apt-get)…"
 "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" > /dev/null
+"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" > /dev/null
 echo "Installed ${missing[*]}."
