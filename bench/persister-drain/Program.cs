@@ -204,7 +204,7 @@ internal sealed record DrainSettings(int Count, int Products, IReadOnlyList<int>
     {
         var count = 100_000;
         var products = 64;
-        IReadOnlyList<int> batchSizes = [1000];
+        IReadOnlyList<int> batchSizes = [2000];
         var timeout = TimeSpan.FromMinutes(10);
         var results = Path.Combine(FluxGate.DevHost.Services.ServiceProjects.RepositoryRoot, "bench", "results");
         var writerOnly = false;

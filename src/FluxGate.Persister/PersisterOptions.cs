@@ -13,8 +13,11 @@ public sealed class PersisterOptions
 
     public string Topic { get; set; } = Topics.Orders;
 
-    /// <summary>Most events written in one database transaction.</summary>
-    public int BatchSize { get; set; } = 1000;
+    /// <summary>
+    /// Most events written in one database transaction. 2000 drained a backlog fastest in bench/persister-drain
+    /// (500: ~22k rows/s, 1000: ~37k, 2000: ~44k, 5000: ~42k on a shared 2-core machine).
+    /// </summary>
+    public int BatchSize { get; set; } = 2000;
 
     /// <summary>Longest a batch waits to fill up after its first event, in milliseconds (the linger).</summary>
     public int BatchTimeoutMs { get; set; } = 50;
