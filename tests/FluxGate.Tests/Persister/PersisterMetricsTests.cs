@@ -9,14 +9,17 @@ namespace FluxGate.Tests.Persister;
 public sealed class PersisterMetricsTests : IDisposable
 {
     private readonly ServiceProvider _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+    private readonly IMeterFactory _meterFactory;
     private readonly MeterListener _listener = new();
     private readonly List<(string Instrument, double Value, string? Kind)> _measurements = [];
 
     public PersisterMetricsTests()
     {
+        _meterFactory = _services.GetRequiredService<IMeterFactory>();
         _listener.InstrumentPublished = (instrument, listener) =>
         {
-            if (instrument.Meter.Name == PersisterMetrics.MeterName)
+            // Only this test's meter: persisters of other tests may run in this process at the same time.
+            if (instrument.Meter.Name == PersisterMetrics.MeterName && ReferenceEquals(instrument.Meter.Scope, _meterFactory))
             {
                 listener.EnableMeasurementEvents(instrument);
             }
@@ -30,7 +33,7 @@ public sealed class PersisterMetricsTests : IDisposable
     [Fact]
     public void A_landed_batch_counts_rows_dead_letters_inconsistencies_by_kind_and_its_size()
     {
-        var metrics = new PersisterMetrics(_services.GetRequiredService<IMeterFactory>());
+        var metrics = new PersisterMetrics(_meterFactory);
         var orderId = Guid.NewGuid();
 
         metrics.Consumed(7);
@@ -59,7 +62,7 @@ public sealed class PersisterMetricsTests : IDisposable
     [Fact]
     public void The_lag_gauge_reports_the_last_sample_and_nothing_before_the_first()
     {
-        var metrics = new PersisterMetrics(_services.GetRequiredService<IMeterFactory>());
+        var metrics = new PersisterMetrics(_meterFactory);
 
         _listener.RecordObservableInstruments();
         Assert.DoesNotContain(_measurements, measurement => measurement.Instrument == "fluxgate.persister.consumer.lag");
