@@ -2,8 +2,7 @@
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
-builder.AddKafkaConnection("kafka");
-builder.AddNpgsqlDataSource("fluxgate");
+builder.AddApplicationServices();
 
 var app = builder.Build();
 

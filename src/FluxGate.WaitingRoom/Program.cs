@@ -1,10 +1,22 @@
+using FluxGate.WaitingRoom.Apis;
+using FluxGate.WaitingRoom.Extensions;
+using FluxGate.WaitingRoom.Page;
+
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddRedisClient("redis");
+builder.AddApplicationServices();
 
 var app = builder.Build();
 
+app.UseExceptionHandler();
+app.UseStatusCodePages(ErrorMapping.WriteStatusCodeBodyAsync);
 app.MapDefaultEndpoints();
+app.MapQueueApi();
+app.MapWaitingRoomPage();
 
 app.Run();
+
+/// <summary>Entry point, visible to tests.</summary>
+public partial class Program;

@@ -12,7 +12,7 @@ public static partial class InventoryApi
             .AddEndpointFilter<AdminKeyFilter>()
             .WithName("InitializeStock")
             .WithSummary("Initialize or reset a product's stock and rate bucket (admin; header x-api-key when configured)")
-            .Accepts<InitRequest>("application/json")
+            .WithJsonRequestBody<InitRequest>()
             .Produces<StatusResponse>(StatusCodes.Status200OK)
             .Produces<ErrorResponse>(StatusCodes.Status400BadRequest)
             .Produces<ErrorResponse>(StatusCodes.Status401Unauthorized)

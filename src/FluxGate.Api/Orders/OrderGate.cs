@@ -72,13 +72,16 @@ public sealed class OrderGate(
             [RedisKeys.Idempotency(productId, idempotencyKey)],
             [orderId.ToString("N")]);
 
-    /// <summary>Kafka refused the order: return the unit and forget the key. True when this call undid the reservation.</summary>
-    public async Task<bool> CompensateAsync(string productId, string idempotencyKey, Guid orderId)
+    /// <summary>
+    /// Kafka refused the order: return the unit, forget the key and release the admission ticket it used.
+    /// True when this call undid the reservation.
+    /// </summary>
+    public async Task<bool> CompensateAsync(string productId, string idempotencyKey, Guid orderId, long? admittedTicket)
     {
-        var result = await scripts.Compensate.EvaluateAsync(
-            _database,
-            [RedisKeys.Stock(productId), RedisKeys.Idempotency(productId, idempotencyKey)],
-            [orderId.ToString("N")]).ConfigureAwait(false);
+        RedisKey[] keys = admittedTicket is { } ticket
+            ? [RedisKeys.Stock(productId), RedisKeys.Idempotency(productId, idempotencyKey), RedisKeys.AdmissionUsed(productId, ticket)]
+            : [RedisKeys.Stock(productId), RedisKeys.Idempotency(productId, idempotencyKey)];
+        var result = await scripts.Compensate.EvaluateAsync(_database, keys, [orderId.ToString("N")]).ConfigureAwait(false);
         return (long)result == 1;
     }
 }

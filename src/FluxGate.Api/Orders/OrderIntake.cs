@@ -26,7 +26,7 @@ public sealed partial class OrderIntake(
 
         return decision.Kind switch
         {
-            OrderDecisionKind.Reserved => await HandOverAsync(order, idempotencyKey, decision.OrderId),
+            OrderDecisionKind.Reserved => await HandOverAsync(order, idempotencyKey, decision.OrderId, admittedTicket),
             OrderDecisionKind.Duplicate => new OrderResult(OrderOutcome.Duplicate, decision.OrderId),
             OrderDecisionKind.InProgress => new OrderResult(OrderOutcome.InProgress, decision.OrderId),
             OrderDecisionKind.SoldOut or OrderDecisionKind.NotInitialized => new OrderResult(OrderOutcome.SoldOut),
@@ -36,7 +36,7 @@ public sealed partial class OrderIntake(
         };
     }
 
-    private async Task<OrderResult> HandOverAsync(OrderRequest order, string idempotencyKey, Guid orderId)
+    private async Task<OrderResult> HandOverAsync(OrderRequest order, string idempotencyKey, Guid orderId, long? admittedTicket)
     {
         var accepted = new OrderAccepted(orderId, order.ProductId, order.UserId, idempotencyKey, time.GetUtcNow());
         var delivery = await producer.ProduceAsync(accepted);
@@ -59,7 +59,7 @@ public sealed partial class OrderIntake(
             case DeliveryOutcome.NotPersisted:
                 try
                 {
-                    await gate.CompensateAsync(order.ProductId, idempotencyKey, orderId);
+                    await gate.CompensateAsync(order.ProductId, idempotencyKey, orderId, admittedTicket);
                     LogOrderFailed(logger, order.ProductId, order.UserId, idempotencyKey, orderId, "kafka refused; unit returned", null);
                 }
                 catch (RedisException exception)

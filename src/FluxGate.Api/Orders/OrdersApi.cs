@@ -15,7 +15,7 @@ public static class OrdersApi
         app.MapPost("/order", PlaceOrderAsync)
             .WithName("PlaceOrder")
             .WithSummary("Attempt to buy one unit of a product (the flash-sale hot path)")
-            .Accepts<OrderRequest>("application/json")
+            .WithJsonRequestBody<OrderRequest>()
             .Produces<StatusResponse>(StatusCodes.Status200OK)
             .Produces(StatusCodes.Status302Found)
             .Produces<ErrorResponse>(StatusCodes.Status400BadRequest)
@@ -33,7 +33,7 @@ public static class OrdersApi
         app.MapPost("/cancel/{orderId}", CancelAsync)
             .WithName("CancelOrder")
             .WithSummary("Cancel an accepted order and return its unit to stock (body: the userId that placed it)")
-            .Accepts<CancelRequest>("application/json");
+            .WithJsonRequestBody<CancelRequest>();
         return app;
     }
 

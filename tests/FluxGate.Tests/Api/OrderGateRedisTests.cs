@@ -131,13 +131,13 @@ public class OrderGateRedisTests(RedisFixture redis)
         var gate = Gate();
         var reserved = await gate.DecideAsync(productId, "k", null);
 
-        Assert.True(await gate.CompensateAsync(productId, "k", reserved.OrderId));
-        Assert.False(await gate.CompensateAsync(productId, "k", reserved.OrderId));
+        Assert.True(await gate.CompensateAsync(productId, "k", reserved.OrderId, admittedTicket: null));
+        Assert.False(await gate.CompensateAsync(productId, "k", reserved.OrderId, admittedTicket: null));
         Assert.Equal(1, (long)await redis.Database.StringGetAsync(RedisKeys.Stock(productId)));
 
         var retried = await gate.DecideAsync(productId, "k", null);
         Assert.Equal(OrderDecisionKind.Reserved, retried.Kind);
-        Assert.False(await gate.CompensateAsync(productId, "k", reserved.OrderId)); // the old order id cannot undo the new reservation
+        Assert.False(await gate.CompensateAsync(productId, "k", reserved.OrderId, admittedTicket: null)); // the old order id cannot undo the new reservation
     }
 
     [Fact]
@@ -151,6 +151,19 @@ public class OrderGateRedisTests(RedisFixture redis)
         Assert.Equal(OrderDecisionKind.Reserved, (await gate.DecideAsync(productId, "k2", admittedTicket: 7)).Kind);
         Assert.Equal(OrderDecisionKind.AdmissionAlreadyUsed, (await gate.DecideAsync(productId, "k3", admittedTicket: 7)).Kind);
         Assert.Equal(OrderDecisionKind.Reserved, (await gate.DecideAsync(productId, "k3", admittedTicket: 8)).Kind);
+    }
+
+    [Fact]
+    public async Task Compensation_releases_the_admission_ticket_the_order_used()
+    {
+        var productId = await InitAsync(1);
+        var gate = Gate(permitsPerSecond: 0.001, burst: 1);
+        var reserved = await gate.DecideAsync(productId, "k", admittedTicket: 3);
+        Assert.Equal(OrderDecisionKind.Reserved, reserved.Kind);
+
+        Assert.True(await gate.CompensateAsync(productId, "k", reserved.OrderId, admittedTicket: 3));
+
+        Assert.Equal(OrderDecisionKind.Reserved, (await gate.DecideAsync(productId, "k", admittedTicket: 3)).Kind);
     }
 
     [Fact]

@@ -1,0 +1,34 @@
+using FluxGate.Persister;
+using FluxGate.Persister.Consuming;
+using FluxGate.Persister.Diagnostics;
+using FluxGate.Persister.Schema;
+using FluxGate.Persister.Writing;
+using Microsoft.Extensions.Options;
+
+namespace Microsoft.Extensions.Hosting;
+
+public static class PersisterExtensions
+{
+    /// <summary>The persister: options, schema migrator, batch writer, metrics and the consumer that drives them.</summary>
+    public static IHostApplicationBuilder AddApplicationServices(this IHostApplicationBuilder builder)
+    {
+        builder.AddKafkaConnection("kafka");
+        builder.AddNpgsqlDataSource("fluxgate");
+
+        builder.Services.AddOptions<PersisterOptions>()
+            .Bind(builder.Configuration.GetSection(PersisterOptions.SectionName))
+            .ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<PersisterOptions>, PersisterOptionsValidator>();
+
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<PersisterMetrics>();
+        builder.Services.AddSingleton<SchemaMigrator>();
+        builder.Services.AddSingleton<OrderBatchWriter>();
+        builder.Services.AddSingleton<ConsumerLoopState>();
+        builder.Services.AddHostedService<OrdersConsumer>();
+        builder.Services.AddHealthChecks()
+            .AddCheck<ConsumerLoopHealthCheck>("consumer", tags: [Extensions.ReadyTag]);
+
+        return builder;
+    }
+}

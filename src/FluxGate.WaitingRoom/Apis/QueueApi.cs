@@ -1,0 +1,138 @@
+using FluxGate.WaitingRoom.Admission;
+using FluxGate.WaitingRoom.Ordering;
+using FluxGate.WaitingRoom.Queue;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace FluxGate.WaitingRoom.Apis;
+
+/// <summary>
+/// The waiting room's JSON API, used by its page: join the line, ask where a ticket stands, and — once served —
+/// have the order placed with an admission token (or get the token to carry back to the shop).
+/// </summary>
+public static class QueueApi
+{
+    private const string UnknownTicket = "Unknown ticket: join the queue again";
+
+    public static IEndpointRouteBuilder MapQueueApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/queue/{productId}").WithTags("Waiting room");
+        // Every answer is about one moment of one line: nothing in between may keep a copy.
+        api.AddEndpointFilter(async (context, next) =>
+        {
+            context.HttpContext.Response.Headers.CacheControl = "no-store";
+            return await next(context);
+        });
+
+        api.MapPost("/join", JoinAsync);
+        api.MapGet("/tickets/{ticket}", GetTicketAsync);
+        api.MapPost("/tickets/{ticket}/order", PlaceOrderAsync);
+        api.MapPost("/tickets/{ticket}/admission", AdmitAsync);
+        return app;
+    }
+
+    public static async Task<Results<Ok<QueueStatusResponse>, BadRequest<ErrorResponse>>> JoinAsync(
+        string productId, JoinRequest? request, WaitingQueue queue, TicketHandles handles)
+    {
+        ShopperIdentity? shopper = null;
+        var problem = InputRules.CheckProductId(productId);
+        if (problem is null && (request?.UserId is not null || request?.IdempotencyKey is not null))
+        {
+            problem = InputRules.CheckUserId(request.UserId) ?? InputRules.CheckIdempotencyKey(request.IdempotencyKey);
+            shopper = problem is null ? new ShopperIdentity(request.UserId!, request.IdempotencyKey!) : null;
+        }
+        if (problem is not null)
+        {
+            return TypedResults.BadRequest(ErrorResponse.Error(problem));
+        }
+
+        var status = await queue.JoinAsync(productId, shopper);
+        return TypedResults.Ok(QueueStatusResponse.From(status, handles));
+    }
+
+    public static async Task<Results<Ok<QueueStatusResponse>, BadRequest<ErrorResponse>, NotFound<ErrorResponse>>> GetTicketAsync(
+        string productId, string ticket, WaitingQueue queue, TicketHandles handles)
+    {
+        if (InputRules.CheckProductId(productId) is { } problem)
+        {
+            return TypedResults.BadRequest(ErrorResponse.Error(problem));
+        }
+        if (!handles.TryRead(productId, ticket, out var number))
+        {
+            return TypedResults.NotFound(ErrorResponse.Error(UnknownTicket));
+        }
+
+        var status = await queue.GetStatusAsync(productId, number);
+        return status.State == QueueState.UnknownTicket
+            ? TypedResults.NotFound(ErrorResponse.Error(UnknownTicket))
+            : TypedResults.Ok(QueueStatusResponse.From(status, handles));
+    }
+
+    public static async Task<Results<ApiPassthroughResult, Conflict<QueueStatusResponse>, BadRequest<ErrorResponse>,
+        NotFound<ErrorResponse>, JsonHttpResult<ErrorResponse>>> PlaceOrderAsync(
+        string productId, string ticket, OrderHandOffRequest? request, TicketHandles handles, OrderHandOff handOff,
+        CancellationToken cancellationToken)
+    {
+        var problem = InputRules.CheckProductId(productId)
+                      ?? InputRules.CheckUserId(request?.UserId)
+                      ?? InputRules.CheckIdempotencyKey(request?.IdempotencyKey);
+        if (problem is not null)
+        {
+            return TypedResults.BadRequest(ErrorResponse.Error(problem));
+        }
+        if (!handles.TryRead(productId, ticket, out var number))
+        {
+            return TypedResults.NotFound(ErrorResponse.Error(UnknownTicket));
+        }
+
+        var (status, reply) = await handOff.PlaceOrderAsync(
+            productId, number, new ShopperIdentity(request!.UserId!, request.IdempotencyKey!), cancellationToken);
+        if (reply is null)
+        {
+            return status.State == QueueState.UnknownTicket
+                ? TypedResults.NotFound(ErrorResponse.Error(UnknownTicket))
+                : TypedResults.Conflict(QueueStatusResponse.From(status, handles));
+        }
+
+        return reply.Outcome switch
+        {
+            OrderOutcome.Unreachable => TypedResults.Json(
+                ErrorResponse.Error("The order service did not answer; your place is kept, trying again", TimeSpan.FromSeconds(2)),
+                statusCode: StatusCodes.Status502BadGateway),
+            // A token must bypass the rate bucket; a 302 means the API did not take it — try again shortly.
+            OrderOutcome.RateLimited => TypedResults.Json(
+                ErrorResponse.Error("The order service is busy; trying again", TimeSpan.FromSeconds(1)),
+                statusCode: StatusCodes.Status503ServiceUnavailable),
+            _ => new ApiPassthroughResult(reply),
+        };
+    }
+
+    public static async Task<Results<Ok<AdmissionResponse>, Conflict<QueueStatusResponse>, BadRequest<ErrorResponse>,
+        NotFound<ErrorResponse>>> AdmitAsync(
+        string productId, string ticket, AdmissionRequest? request, TicketHandles handles, OrderHandOff handOff,
+        ReturnUrlPolicy returnUrls)
+    {
+        if (InputRules.CheckProductId(productId) is { } problem)
+        {
+            return TypedResults.BadRequest(ErrorResponse.Error(problem));
+        }
+        if (!returnUrls.IsAllowed(request?.ReturnUrl))
+        {
+            return TypedResults.BadRequest(ErrorResponse.Error("returnUrl must be an absolute http(s) URL on an allowed host"));
+        }
+        if (!handles.TryRead(productId, ticket, out var number))
+        {
+            return TypedResults.NotFound(ErrorResponse.Error(UnknownTicket));
+        }
+
+        var (status, admission) = await handOff.AdmitAsync(productId, number);
+        if (admission is null)
+        {
+            return status.State == QueueState.UnknownTicket
+                ? TypedResults.NotFound(ErrorResponse.Error(UnknownTicket))
+                : TypedResults.Conflict(QueueStatusResponse.From(status, handles));
+        }
+
+        return TypedResults.Ok(new AdmissionResponse(
+            admission.Token, admission.ExpiresAt, ReturnUrlPolicy.WithToken(request!.ReturnUrl!, admission.Token)));
+    }
+}

@@ -1,0 +1,62 @@
+using Microsoft.Extensions.Options;
+
+namespace FluxGate.WaitingRoom.Options;
+
+internal sealed class WaitingRoomOptionsValidator : IValidateOptions<WaitingRoomOptions>
+{
+    public ValidateOptionsResult Validate(string? name, WaitingRoomOptions options)
+    {
+        var failures = new List<string>();
+        if (!double.IsFinite(options.AdmissionRatePerSecond) || options.AdmissionRatePerSecond <= 0)
+        {
+            failures.Add($"WaitingRoom:AdmissionRatePerSecond must be a positive number (was {options.AdmissionRatePerSecond}).");
+        }
+        if (options.TicketTtl < TimeSpan.FromMinutes(1))
+        {
+            failures.Add($"WaitingRoom:TicketTtl must be at least 00:01:00 (was {options.TicketTtl}).");
+        }
+        if (options.MinPollInterval < TimeSpan.FromMilliseconds(100) || options.MaxPollInterval < options.MinPollInterval)
+        {
+            failures.Add("WaitingRoom:MinPollInterval must be at least 100 ms and WaitingRoom:MaxPollInterval at least MinPollInterval.");
+        }
+        if (!options.ApiUrl.IsAbsoluteUri || options.ApiUrl.Scheme is not ("http" or "https"))
+        {
+            failures.Add($"WaitingRoom:ApiUrl must be an absolute http(s) URL (was '{options.ApiUrl}').");
+        }
+        if (options.ApiTimeout <= TimeSpan.Zero)
+        {
+            failures.Add("WaitingRoom:ApiTimeout must be positive.");
+        }
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}
+
+internal sealed class AdmissionOptionsValidator : IValidateOptions<AdmissionOptions>
+{
+    public ValidateOptionsResult Validate(string? name, AdmissionOptions options)
+    {
+        var failures = new List<string>();
+        if (string.IsNullOrWhiteSpace(options.SigningKey))
+        {
+            failures.Add("Admission:SigningKey is missing: set it (environment variable Admission__SigningKey) to the same " +
+                         $"base64 key of at least {AdmissionOptions.MinimumKeyBytes} bytes as the API's; the DevHost and the AppHost generate one.");
+        }
+        else
+        {
+            var bytes = new byte[options.SigningKey.Length];
+            if (!Convert.TryFromBase64String(options.SigningKey, bytes, out var length))
+            {
+                failures.Add("Admission:SigningKey is not valid base64.");
+            }
+            else if (length < AdmissionOptions.MinimumKeyBytes)
+            {
+                failures.Add($"Admission:SigningKey must decode to at least {AdmissionOptions.MinimumKeyBytes} bytes (it has {length}).");
+            }
+        }
+        if (options.TokenLifetime < TimeSpan.FromSeconds(5) || options.TokenLifetime > TimeSpan.FromMinutes(30))
+        {
+            failures.Add($"Admission:TokenLifetime must be between 00:00:05 and 00:30:00 (was {options.TokenLifetime}).");
+        }
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

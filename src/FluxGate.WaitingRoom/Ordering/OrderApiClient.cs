@@ -1,0 +1,38 @@
+using System.Net.Http.Json;
+using FluxGate.Contracts;
+
+namespace FluxGate.WaitingRoom.Ordering;
+
+/// <summary>
+/// Places a served shopper's order with the API, server-side (the browser only ever talks to the room).
+/// The client has no retry handler: the page decides when to try again, with the same idempotency key.
+/// </summary>
+public sealed class OrderApiClient(HttpClient http, ILogger<OrderApiClient> logger)
+{
+    public async Task<ApiOrderReply> PlaceOrderAsync(
+        string productId, string userId, string idempotencyKey, string admissionToken, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/order")
+        {
+            Content = JsonContent.Create(new OrderRequest(productId, userId), OrderingJsonContext.Default.OrderRequest),
+        };
+        request.Headers.Add("x-idempotency-key", idempotencyKey);
+        request.Headers.Add(AdmissionToken.HeaderName, admissionToken);
+
+        try
+        {
+            using var response = await http.SendAsync(request, cancellationToken);
+            var body = await response.Content.ReadAsStringAsync(cancellationToken);
+            var retryAfter = response.Headers.RetryAfter?.Delta;
+            return new ApiOrderReply((int)response.StatusCode, body, retryAfter);
+        }
+        catch (Exception exception) when (exception is HttpRequestException
+                                              || (exception is TaskCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            logger.LogWarning(exception, "Order hand-off to the API failed for product {ProductId}", productId);
+            return ApiOrderReply.Unreachable;
+        }
+    }
+}
+
+public sealed record OrderRequest(string ProductId, string UserId);

@@ -1,0 +1,101 @@
+using System.Globalization;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+
+namespace FluxGate.WaitingRoom.Page;
+
+/// <summary>Turns a <see cref="PageModel"/> into the page's HTML: every value encoded for where it lands.</summary>
+public sealed class PageRenderer(PageTemplate template)
+{
+    private static readonly HtmlEncoder Html = HtmlEncoder.Default;
+
+    public string Render(PageModel model, string nonce)
+    {
+        var status = model.Status;
+        var values = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["nonce"] = nonce,
+            ["view"] = ViewName(model.View),
+            ["title"] = Html.Encode(Title(model)),
+            ["productId"] = Html.Encode(model.Address.ProductId),
+            ["announce"] = Html.Encode(Announcement(model)),
+            ["position"] = Number(status?.Position ?? 0),
+            ["ahead"] = Number(status?.PeopleAhead ?? 0),
+            ["wait"] = Html.Encode(status?.EstimatedWait ?? ""),
+            ["nowServing"] = Number(status?.NowServing ?? 0),
+            ["ticketNumber"] = Number(status?.TicketNumber ?? 0),
+            ["progress"] = Progress(model).ToString(CultureInfo.InvariantCulture),
+            ["orderId"] = Html.Encode(model.OrderId ?? ""),
+            ["orderingMsg"] = Html.Encode(model.OrderingMessage),
+            ["admittedMsg"] = Html.Encode(model.AdmittedMessage),
+            ["admittedUrl"] = Html.Encode(model.AdmittedUrl ?? "#"),
+            ["hidden:admittedLink"] = model.AdmittedUrl is null ? " hidden" : "",
+            ["errorTitle"] = Html.Encode(model.ErrorTitle),
+            ["errorMsg"] = Html.Encode(model.ErrorMessage),
+            ["selfUrl"] = Html.Encode(model.Address.Url()),
+            ["metaRefresh"] = MetaRefresh(model),
+            ["stateJson"] = JsonSerializer.Serialize(State(model), PageJsonContext.Default.PageState),
+        };
+        foreach (var view in Enum.GetValues<PageView>())
+        {
+            values[$"hidden:{ViewName(view)}"] = view == model.View ? "" : " hidden";
+        }
+        return template.Render(values);
+    }
+
+    public static string ViewName(PageView view) => view.ToString().ToLowerInvariant();
+
+    /// <summary>Share of the line already behind the shopper since they joined (0–100).</summary>
+    public static int Progress(PageModel model)
+    {
+        var position = model.Status?.Position ?? 0;
+        var from = model.Address.From;
+        return from <= 0 || position <= 0 ? (model.View == PageView.Waiting ? 0 : 100)
+            : (int)Math.Clamp(Math.Round(100.0 * (from - position) / from), 0, 100);
+    }
+
+    private static string Title(PageModel model) => model.View switch
+    {
+        PageView.Waiting => $"#{model.Status?.Position ?? 0} in line",
+        PageView.Ordering => "It's your turn",
+        PageView.Success => "Order accepted",
+        PageView.SoldOut => "Sold out",
+        PageView.NotOnSale => "Not on sale",
+        PageView.Admitted => "You're through",
+        _ => model.ErrorTitle,
+    };
+
+    private static string Announcement(PageModel model) => model.View switch
+    {
+        PageView.Waiting => $"You are number {model.Status?.Position ?? 0} in line. Estimated wait: {model.Status?.EstimatedWait}.",
+        PageView.Ordering => "It's your turn. Placing your order.",
+        PageView.Success => $"Order accepted. Your order number is {model.OrderId}.",
+        PageView.SoldOut => "Sold out. There is no need to keep waiting.",
+        PageView.NotOnSale => "This product is not on sale.",
+        PageView.Admitted => model.AdmittedMessage,
+        _ => $"{model.ErrorTitle}. {model.ErrorMessage}",
+    };
+
+    private static string MetaRefresh(PageModel model)
+    {
+        if (model.Refresh is not { } delay || model.RefreshUrl is null)
+        {
+            return "";
+        }
+        var seconds = (int)Math.Ceiling(delay.TotalSeconds);
+        // Inside <noscript>: only a browser without JavaScript follows it; the script polls instead.
+        return $"<noscript><meta http-equiv=\"refresh\" content=\"{seconds};url={Html.Encode(model.RefreshUrl)}\"></noscript>";
+    }
+
+    private static PageState State(PageModel model) => new(
+        model.Address.ProductId,
+        model.Address.UserId,
+        model.Address.IdempotencyKey,
+        model.Address.ReturnUrl,
+        model.Address.Ticket,
+        model.Address.From,
+        ViewName(model.View),
+        (long)model.RetryAfter.TotalMilliseconds);
+
+    private static string Number(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
+}

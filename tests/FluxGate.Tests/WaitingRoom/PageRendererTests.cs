@@ -1,0 +1,76 @@
+using System.Security.Cryptography;
+using FluxGate.WaitingRoom.Apis;
+using FluxGate.WaitingRoom.Page;
+using FluxGate.WaitingRoom.Queue;
+
+namespace FluxGate.Tests.WaitingRoom;
+
+public class PageRendererTests
+{
+    private static readonly PageRenderer Renderer = new(PageTemplate.Load());
+    private static readonly TicketHandles Handles = new(RandomNumberGenerator.GetBytes(32));
+
+    private static QueueStatusResponse Waiting(long ticket, double serving) => QueueStatusResponse.From(
+        TicketStatus.From("ps5", ticket, serving, issued: ticket, ratePerSecond: 10, rejoined: false,
+            TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(30)), Handles);
+
+    [Fact]
+    public void The_waiting_view_shows_position_people_ahead_wait_and_is_the_only_view_shown()
+    {
+        var address = new PageAddress("ps5", "u1", "k1", null, "12.x", From: 20);
+        var html = Renderer.Render(new PageModel(PageView.Waiting, address) { Status = Waiting(12, 2.5) }, "n0nce");
+
+        Assert.Contains("<span class=\"position-number\" id=\"position\" aria-describedby=\"position-label\">10</span>", html);
+        Assert.Contains("<dd id=\"ahead\">9</dd>", html);
+        Assert.Contains("<dd id=\"wait\">a few seconds</dd>", html);
+        Assert.Contains("<progress id=\"progress\" max=\"100\" value=\"50\">", html);
+        Assert.Contains("<section data-view=\"waiting\" aria-labelledby", html);
+        Assert.Contains("<section data-view=\"success\" hidden", html);
+        Assert.Contains("role=\"status\" aria-live=\"polite\"", html);
+        Assert.Contains("FluxGate</span> waiting room", html);
+    }
+
+    [Fact]
+    public void The_page_refers_to_nothing_outside_itself()
+    {
+        var html = Renderer.Render(new PageModel(PageView.Waiting, new PageAddress("ps5", null, null, null, null, 0)), "n0nce");
+
+        Assert.DoesNotContain("src=\"http", html);
+        Assert.DoesNotContain("href=\"http", html);
+        Assert.DoesNotContain("@import", html);
+        Assert.DoesNotContain("url(", html);
+        Assert.Contains("<style nonce=\"n0nce\">", html);
+        Assert.Contains("<script nonce=\"n0nce\">", html);
+    }
+
+    [Fact]
+    public void Without_javascript_a_meta_refresh_leads_to_the_no_script_step_and_only_then()
+    {
+        var address = new PageAddress("ps5", "u1", "k1", null, "12.x", From: 20);
+        var refreshing = Renderer.Render(new PageModel(PageView.Waiting, address)
+        {
+            Status = Waiting(12, 2.5),
+            Refresh = TimeSpan.FromSeconds(2.2),
+            RefreshUrl = address.Url(noScript: true),
+        }, "n");
+        var final = Renderer.Render(new PageModel(PageView.Success, address) { OrderId = "o-1" }, "n");
+
+        Assert.Contains(
+            "<noscript><meta http-equiv=\"refresh\" content=\"3;url=/?productId=ps5&amp;userId=u1&amp;idempotencyKey=k1&amp;ticket=12.x&amp;from=20&amp;nojs=1\"></noscript>",
+            refreshing);
+        Assert.DoesNotContain("http-equiv=\"refresh\"", final);
+        Assert.Contains("<code id=\"order-id\">o-1</code>", final);
+    }
+
+    [Fact]
+    public void Shopper_supplied_text_is_encoded_in_markup_and_in_the_script_state()
+    {
+        var address = new PageAddress("ps5", "</script><script>alert(1)</script>", "k\"1", null, null, 0);
+        var html = Renderer.Render(new PageModel(PageView.Error, address) { ErrorMessage = "<b>bad</b>" }, "n");
+
+        Assert.DoesNotContain("<script>alert(1)", html);
+        Assert.DoesNotContain("<b>bad</b>", html);
+        Assert.Contains("&lt;b&gt;bad&lt;/b&gt;", html);
+        Assert.Contains("\\u003C/script\\u003E", html);
+    }
+}
