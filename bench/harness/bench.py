@@ -149,6 +149,12 @@ def cmd_drive(args):
     print(json.dumps(run.result))
 
 
+def machine_busy(scenarios, load_at_start, busy_load):
+    """Busy: others used more than a tenth of a core during any measured run, or the load was high at the start."""
+    shares = [s["cpu_seconds"].get("other", 0) / s["duration_s"] for s in scenarios if "error" not in s and s.get("duration_s")]
+    return bool((shares and max(shares) > 0.1) or (load_at_start and load_at_start[0] >= busy_load))
+
+
 def cmd_report(args):
     partials = []
     for path in args.partial:
@@ -170,7 +176,7 @@ def cmd_report(args):
     load_at_start = [float(x) for x in args.load_at_start.split()] if args.load_at_start else None
     document = {
         "machine": report.machine_info(load_at_start),
-        "machine_busy": bool(load_at_start and load_at_start[0] >= args.busy_load),
+        "machine_busy": machine_busy(scenarios, load_at_start, args.busy_load),
         "settings": partials[0]["settings"] if partials else vars(wrk_settings()),
         "graphs": {p["graph"]: p["graph_description"] for p in partials},
         "ceiling": ceiling,
@@ -212,7 +218,7 @@ def main():
     p.add_argument("--partial", action="append", default=[], help="a measure --out file; repeatable")
     p.add_argument("--out", required=True)
     p.add_argument("--load-at-start", default="")
-    p.add_argument("--busy-load", type=float, default=1.0, help="1-min load average at start that marks the machine busy")
+    p.add_argument("--busy-load", type=float, default=2.0, help="1-min load average at start that marks the machine busy")
     p.add_argument("scenarios", nargs="*")
     p.set_defaults(run=cmd_report)
     args = parser.parse_args()

@@ -67,7 +67,8 @@ def markdown(document):
         f"FluxGate bench — {machine['date']} — {machine['cores']} cores {machine['cpu_model']}, "
         f"{machine['memory_gib']} GiB, .NET SDK {machine['dotnet_version']}; load average at start "
         f"{machine['load_avg_at_start']}, at end {machine['load_avg_at_end']}"
-        + (" — MACHINE BUSY: numbers are provisional" if document.get("machine_busy") else ""),
+        + (" — MACHINE BUSY (other work took >10% of a core during a run, or load ≥ 2 at start; see 'other'): "
+           "numbers are provisional" if document.get("machine_busy") else ""),
         f"wrk -t{settings['threads']} -c{settings['connections']} -d{settings['duration']} "
         f"(warm-up {settings['warmup']}); ceiling: redis-benchmark EVALSHA order.lua -c{ceiling.get('connections', '?')} "
         f"-P{ceiling.get('pipeline', '?')} = {_fmt(ceiling.get('rps'))} calls/s with a new key per call "
