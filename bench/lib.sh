@@ -39,9 +39,16 @@ show_service_trouble() {
 }
 
 stop_graph() {
-  [[ -n "$DEVHOST_PID" ]] || return 0
-  local pid="$DEVHOST_PID" children
-  DEVHOST_PID=""
+  if [[ -n "$DEVHOST_PID" ]]; then
+    stop_devhost "$DEVHOST_PID"
+    DEVHOST_PID=""
+  fi
+  [[ -n "$STATE_DIR" ]] && rm -rf "$STATE_DIR"
+  STATE_DIR=""
+}
+
+stop_devhost() {
+  local pid="$1" children
   children="$("${HARNESS[@]}" descendants "$pid" 2>/dev/null || true)"
   if kill -0 "$pid" 2>/dev/null; then
     log "stopping the DevHost (pid $pid) with SIGTERM"
@@ -66,8 +73,6 @@ stop_graph() {
     for child in "${left[@]}"; do ps -o pid=,args= -p "$child" >&2 || true; kill -KILL "$child" 2>/dev/null || true; done
     STOP_FAILED=1
   fi
-  [[ -n "$STATE_DIR" ]] && rm -rf "$STATE_DIR"
-  STATE_DIR=""
 }
 STOP_FAILED=0
 
@@ -94,7 +99,9 @@ start_graph() {
     if ! kill -0 "$DEVHOST_PID" 2>/dev/null; then
       log "the DevHost exited before the graph was up; last lines of $devhost_log:"
       tail -n 40 "$devhost_log" >&2
+      wait "$DEVHOST_PID" 2>/dev/null || true
       DEVHOST_PID=""
+      stop_graph
       return 1
     fi
     sleep 0.5
