@@ -89,28 +89,7 @@ public sealed class FluxGateApp : IAsyncDisposable
     /// Stops one resource gracefully. For kafka (the in-process mock) every broker goes down: clients are disconnected
     /// and refused, as when a broker stops.
     /// </summary>
-    public async Task StopResourceAsync(string name)
-    {
-        switch (Normalize(name))
-        {
-            case ResourceNames.Redis:
-                await OwnedServer(Redis, name).StopAsync();
-                _state.Forget(ResourceNames.Redis);
-                break;
-            case ResourceNames.Postgres:
-                await OwnedServer(Postgres, name).StopAsync();
-                _state.Forget(ResourceNames.Postgres);
-                break;
-            case ResourceNames.Kafka:
-                OwnedKafka(name).SetAllBrokersDown();
-                break;
-            default:
-                await Service(name).StopAsync();
-                _state.Forget(Normalize(name));
-                break;
-        }
-        Log($"{Normalize(name)} stopped");
-    }
+    public Task StopResourceAsync(string name) => HaltAsync(name, kill: false);
 
     /// <summary>Starts a stopped (or killed) resource again on the same port with the same data and configuration.</summary>
     public async Task StartResourceAsync(string name, CancellationToken cancellationToken = default)
@@ -137,27 +116,27 @@ public sealed class FluxGateApp : IAsyncDisposable
     /// SIGKILL, as in a crash (no graceful shutdown, stale lock files). For kafka, the in-process mock cannot be killed
     /// without losing its data: its brokers go down instead.
     /// </summary>
-    public async Task KillResourceAsync(string name)
+    public Task KillResourceAsync(string name) => HaltAsync(name, kill: true);
+
+    private async Task HaltAsync(string name, bool kill)
     {
-        switch (Normalize(name))
+        var resource = Normalize(name);
+        if (resource == ResourceNames.Kafka)
         {
-            case ResourceNames.Redis:
-                await OwnedServer(Redis, name).KillAsync();
-                _state.Forget(ResourceNames.Redis);
-                break;
-            case ResourceNames.Postgres:
-                await OwnedServer(Postgres, name).KillAsync();
-                _state.Forget(ResourceNames.Postgres);
-                break;
-            case ResourceNames.Kafka:
-                OwnedKafka(name).SetAllBrokersDown();
-                break;
-            default:
-                await Service(name).KillAsync();
-                _state.Forget(Normalize(name));
-                break;
+            OwnedKafka(name).SetAllBrokersDown();
         }
-        Log($"{Normalize(name)} killed");
+        else
+        {
+            Func<Task> halt = resource switch
+            {
+                ResourceNames.Redis => kill ? OwnedServer(Redis, name).KillAsync : OwnedServer(Redis, name).StopAsync,
+                ResourceNames.Postgres => kill ? OwnedServer(Postgres, name).KillAsync : OwnedServer(Postgres, name).StopAsync,
+                _ => kill ? Service(name).KillAsync : Service(name).StopAsync,
+            };
+            await halt();
+            _state.Forget(resource);
+        }
+        Log($"{resource} {(kill ? "killed" : "stopped")}");
     }
 
     /// <summary>Stops the services, then the servers; removes a temporary state folder.</summary>

@@ -24,6 +24,20 @@ public readonly struct JsonRequestBody : IDisposable
 
     public ReadOnlySpan<byte> Utf8 => _buffer.AsSpan(0, _length);
 
+    public delegate T? Parser<T>(ReadOnlySpan<byte> utf8Json, out ApiError? error) where T : class;
+
+    /// <summary>Reads the body and parses it: either the value or the error that says what is wrong.</summary>
+    public static async ValueTask<(T? Value, ApiError? Error)> ReadAsync<T>(HttpRequest request, Parser<T> parse) where T : class
+    {
+        using var body = await ReadAsync(request);
+        if (body.Error is { } error)
+        {
+            return (null, error);
+        }
+        var value = parse(body.Utf8, out var parseError);
+        return (value, parseError);
+    }
+
     public static async ValueTask<JsonRequestBody> ReadAsync(HttpRequest request)
     {
         if (!request.HasJsonContentType())

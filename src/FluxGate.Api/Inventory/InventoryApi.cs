@@ -28,18 +28,10 @@ public static partial class InventoryApi
     public static async Task<Results<JsonHttpResult<StatusResponse>, JsonHttpResult<ErrorResponse>>> InitializeAsync(
         HttpRequest request, InventoryService inventory, ILoggerFactory loggers)
     {
-        InitRequest? init;
-        using (var body = await JsonRequestBody.ReadAsync(request))
+        var (init, invalidBody) = await JsonRequestBody.ReadAsync<InitRequest>(request, InitRequest.Parse);
+        if (init is null)
         {
-            if (body.Error is { } bodyError)
-            {
-                return ApiResults.Error(bodyError);
-            }
-            init = InitRequest.Parse(body.Utf8, out var parseError);
-            if (init is null)
-            {
-                return ApiResults.Error(parseError!);
-            }
+            return ApiResults.Error(invalidBody!);
         }
 
         try

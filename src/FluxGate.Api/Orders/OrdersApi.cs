@@ -65,18 +65,10 @@ public static class OrdersApi
         {
             return ApiResults.Error(ApiError.BadRequest("orderId must be a UUID"));
         }
-        CancelRequest? cancel;
-        using (var body = await JsonRequestBody.ReadAsync(request))
+        var (cancel, invalidBody) = await JsonRequestBody.ReadAsync<CancelRequest>(request, CancelRequest.Parse);
+        if (cancel is null)
         {
-            if (body.Error is { } bodyError)
-            {
-                return ApiResults.Error(bodyError);
-            }
-            cancel = CancelRequest.Parse(body.Utf8, out var parseError);
-            if (cancel is null)
-            {
-                return ApiResults.Error(parseError!);
-            }
+            return ApiResults.Error(invalidBody!);
         }
 
         CancellationOutcome outcome;
@@ -107,18 +99,10 @@ public static class OrdersApi
             return Refuse(ApiError.BadRequest(invalidKey));
         }
 
-        OrderRequest? order;
-        using (var body = await JsonRequestBody.ReadAsync(request))
+        var (order, invalidBody) = await JsonRequestBody.ReadAsync<OrderRequest>(request, OrderRequest.Parse);
+        if (order is null)
         {
-            if (body.Error is { } bodyError)
-            {
-                return Refuse(bodyError);
-            }
-            order = OrderRequest.Parse(body.Utf8, out var parseError);
-            if (order is null)
-            {
-                return Refuse(parseError!);
-            }
+            return Refuse(invalidBody!);
         }
 
         long? admittedTicket = null;

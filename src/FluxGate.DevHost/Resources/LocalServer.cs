@@ -64,33 +64,19 @@ public abstract class LocalServer : IAsyncDisposable
     }
 
     /// <summary>Graceful stop (the server's own shutdown signal), SIGKILL after a grace period.</summary>
-    public async Task StopAsync()
-    {
-        await _gate.WaitAsync();
-        try
-        {
-            if (_process is { } process)
-            {
-                await process.StopAsync(StopSignal, TimeSpan.FromSeconds(30));
-                await process.DisposeAsync();
-                _process = null;
-            }
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
+    public Task StopAsync() => EndAsync(process => process.StopAsync(StopSignal, TimeSpan.FromSeconds(30)));
 
     /// <summary>SIGKILL, as in a crash: no shutdown work, stale lock files left behind.</summary>
-    public async Task KillAsync()
+    public Task KillAsync() => EndAsync(process => process.KillAsync());
+
+    private async Task EndAsync(Func<ChildProcess, Task> end)
     {
         await _gate.WaitAsync();
         try
         {
             if (_process is { } process)
             {
-                await process.KillAsync();
+                await end(process);
                 await process.DisposeAsync();
                 _process = null;
             }

@@ -87,26 +87,12 @@ internal sealed class ServiceProcess : IAsyncDisposable
     }
 
     /// <summary>SIGTERM (ASP.NET's graceful shutdown), SIGKILL after a grace period.</summary>
-    public async Task StopAsync()
-    {
-        await _gate.WaitAsync();
-        try
-        {
-            if (_process is { } process)
-            {
-                _process = null; // before the exit, so it is not reported as unexpected
-                await process.StopAsync(Posix.SIGTERM, TimeSpan.FromSeconds(20));
-                await process.DisposeAsync();
-            }
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
+    public Task StopAsync() => EndAsync(process => process.StopAsync(Posix.SIGTERM, TimeSpan.FromSeconds(20)));
 
     /// <summary>SIGKILL, as in a crash.</summary>
-    public async Task KillAsync()
+    public Task KillAsync() => EndAsync(process => process.KillAsync());
+
+    private async Task EndAsync(Func<ChildProcess, Task> end)
     {
         await _gate.WaitAsync();
         try
@@ -114,7 +100,7 @@ internal sealed class ServiceProcess : IAsyncDisposable
             if (_process is { } process)
             {
                 _process = null; // before the exit, so it is not reported as unexpected
-                await process.KillAsync();
+                await end(process);
                 await process.DisposeAsync();
             }
         }
