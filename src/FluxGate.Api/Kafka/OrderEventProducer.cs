@@ -41,6 +41,8 @@ public sealed partial class OrderEventProducer : IDisposable
         _config.MessageTimeoutMs = (int)options.Value.DeliveryTimeout.TotalMilliseconds;
         _config.LingerMs = options.Value.LingerMs;
         _config.SocketNagleDisable = true;
+        // Only the outcome matters to the order; not copying key and value back saves work and memory per message.
+        _config.DeliveryReportFields = "status";
         _config.ClientId ??= "fluxgate-api";
         _producer = Build();
     }
