@@ -99,7 +99,7 @@ public class WaitingQueueRedisTests(RedisFixture redis)
             (long)Math.Floor(n + (before - ts) * rate / 1e6),
             (long)Math.Floor(n + (after - ts) * rate / 1e6));
         Assert.Equal(last.Ticket - status.NowServing, status.Position);
-        Assert.Equal(TimeSpan.FromSeconds((last.Ticket - status.NowServing) / rate).TotalSeconds, status.EstimatedWait.TotalSeconds, 1);
+        Assert.Equal(TimeSpan.FromSeconds((last.Ticket - status.NowServing) / rate).TotalSeconds, status.EstimatedWait.TotalSeconds, tolerance: 0.1);
     }
 
     [Fact]
