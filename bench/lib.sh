@@ -1,6 +1,10 @@
 # Shared by bench/run.sh and bench/profile.sh: machine prerequisites, the Release build, and the DevHost graph's
 # lifecycle (start on free ports in a throw-away state folder, wait for endpoints.json, stop, check nothing is left).
-# Expects BENCH_DIR, REPO_ROOT, RESULTS_DIR and HARNESS to be set by the sourcing script.
+# Expects BENCH_DIR (the bench/ folder) to be set by the sourcing script.
+
+REPO_ROOT="$(cd "$BENCH_DIR/.." && pwd)"
+RESULTS_DIR="$BENCH_DIR/results"
+HARNESS=(python3 "$BENCH_DIR/harness/bench.py")
 
 ENVIRONMENT="${BENCH_ENVIRONMENT:-Production}"
 DEVHOST_DLL="$REPO_ROOT/src/FluxGate.DevHost/bin/Release/net10.0/FluxGate.DevHost.dll"

@@ -12,9 +12,6 @@
 set -euo pipefail
 
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-REPO_ROOT="$(cd "$BENCH_DIR/.." && pwd)"
-RESULTS_DIR="$BENCH_DIR/results"
-HARNESS=(python3 "$BENCH_DIR/harness/bench.py")
 # shellcheck source=bench/lib.sh
 source "$BENCH_DIR/lib.sh"
 LOAD_PID=""

@@ -15,7 +15,10 @@ public static class NpgsqlClientExtensions
         builder.Services.AddSingleton(sp => new NpgsqlDataSourceBuilder(connectionString)
             .UseLoggerFactory(sp.GetService<Microsoft.Extensions.Logging.ILoggerFactory>())
             .Build());
-        builder.Services.AddOpenTelemetry().WithTracing(tracing => tracing.AddNpgsql());
+        if (builder.IsOtlpExporterConfigured())
+        {
+            builder.Services.AddOpenTelemetry().WithTracing(tracing => tracing.AddNpgsql());
+        }
         builder.Services.AddHealthChecks()
             .AddCheck<PostgresHealthCheck>(connectionName, tags: [Extensions.ReadyTag]);
         return builder;

@@ -57,7 +57,7 @@ public static class Extensions
         // OTLP export only when a collector is configured (Aspire sets this variable for every resource).
         // Traces are recorded only then too: an Activity per request that nobody exports costs allocations
         // and CPU on the hot path for nothing (measured in bench/).
-        if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        if (builder.IsOtlpExporterConfigured())
         {
             builder.Services.AddOpenTelemetry()
                 .WithTracing(tracing => tracing
@@ -74,6 +74,10 @@ public static class Extensions
 
         return builder;
     }
+
+    /// <summary>True when a collector is configured; traces are recorded only then (clients add their sources under this rule too).</summary>
+    public static bool IsOtlpExporterConfigured(this IHostApplicationBuilder builder) =>
+        !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
 
     public static TBuilder AddDefaultHealthChecks<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
