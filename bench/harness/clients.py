@@ -57,6 +57,11 @@ class Redis:
             raise RuntimeError(f"redis-cli {command[0]}: {output}")
         return output
 
+    def stats(self):
+        """Counters from INFO stats: how many commands Redis ran and in how many socket reads (batching)."""
+        fields = dict(line.split(":", 1) for line in self.call("INFO", "stats").splitlines() if ":" in line)
+        return {name: int(fields[name]) for name in ("total_commands_processed", "total_reads_processed", "total_writes_processed") if name in fields}
+
     def get_int(self, key):
         value = self.call("GET", key)
         return int(value) if value else None

@@ -32,6 +32,16 @@ def wait_for_rows(postgres, product_id, target, timeout):
     return (time.time() if rows >= target else None), rows, first or 0
 
 
+def _redis_io(before, after, requests):
+    delta = {name: after[name] - before[name] for name in before if name in after}
+    commands, reads = delta.get("total_commands_processed"), delta.get("total_reads_processed")
+    return {
+        **delta,
+        "commands_per_req": round(commands / requests, 2) if commands is not None and requests else None,
+        "commands_per_read": round(commands / reads, 2) if commands is not None and reads else None,
+    }
+
+
 def run_scenario(scenario, run_id, api, redis: Redis, postgres: Postgres, graph: procstat.Graph, settings, drain_timeout):
     product = f"bench-{scenario.name}-{run_id}"
     warmup_product = f"{product}-warmup"
@@ -50,9 +60,11 @@ def run_scenario(scenario, run_id, api, redis: Redis, postgres: Postgres, graph:
     procstat.reset_peak_rss(api_pid)
     counters = RuntimeCounters(api_pid)
     load_before = os.getloadavg()
+    redis_before = redis.stats()
     before = graph.snapshot()
     run = load.run_wrk(api.url, settings, settings.duration, product, scenario.mode, f"{run_id}m")
     after = graph.snapshot()
+    redis_after = redis.stats()
     load_after = os.getloadavg()
     api_rss = procstat.peak_rss_mb(api_pid)
 
@@ -99,6 +111,9 @@ def run_scenario(scenario, run_id, api, redis: Redis, postgres: Postgres, graph:
         # Everything the box spent per request (graph + wrk, not "other"): 2 cores ÷ this bounds the rate on this box.
         "box_cpu_us_per_req": round(sum(v for k, v in cpu.items() if k != "other") * 1e6 / wrk["requests"], 1) if wrk["requests"] else None,
         "api_runtime": api_runtime,
+        # Commands per request counts the round trips' contents; commands per read shows how well they were
+        # batched on the way in (each read is a syscall and an event-loop turn for the single-threaded server).
+        "redis_io": _redis_io(redis_before, redis_after, wrk["requests"]),
         "load_avg_before": [round(x, 2) for x in load_before],
         "load_avg_after": [round(x, 2) for x in load_after],
         "warmup": {"duration": settings.warmup, "requests": warmup.result["requests"], "accepted": warmup.result["accepted"]},

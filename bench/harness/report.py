@@ -97,8 +97,8 @@ def markdown(document):
         "broker; other = the rest of the machine meanwhile); box µs/req = all of them but other, per request, and "
         "cores ÷ that = the most this box could serve; the api's allocations and GCs:",
         "",
-        "| scenario | " + " | ".join(roles) + " | redis µs/req | box µs/req | 2-core bound req/s | allocs B/req | gen0/1/2 GCs |",
-        "|---|" + "---:|" * len(roles) + "---:|---:|---:|---:|---|",
+        "| scenario | " + " | ".join(roles) + " | redis µs/req | redis cmds/req | cmds/read | box µs/req | 2-core bound req/s | allocs B/req | gen0/1/2 GCs |",
+        "|---|" + "---:|" * len(roles) + "---:|---:|---:|---:|---:|---:|---|",
     ]
     for s in document["scenarios"]:
         if "error" in s:
@@ -106,9 +106,11 @@ def markdown(document):
         runtime = s.get("api_runtime") or {}
         gcs = "/".join(str(runtime.get(k, "–")) for k in ("gen0_gcs", "gen1_gcs", "gen2_gcs")) if runtime else "–"
         box = s.get("box_cpu_us_per_req")
+        redis_io = s.get("redis_io") or {}
         bound = round(machine["cores"] * 1e6 / box) if box else None
         lines.append(f"| {s['name']} | " + " | ".join(_fmt(s["cpu_seconds"].get(r), 2) for r in roles)
-                     + f" | {_fmt(s.get('redis_cpu_us_per_req'))} | {_fmt(box)} | {_fmt(bound)}"
+                     + f" | {_fmt(s.get('redis_cpu_us_per_req'))} | {_fmt(redis_io.get('commands_per_req'), 2)}"
+                     + f" | {_fmt(redis_io.get('commands_per_read'), 2)} | {_fmt(box)} | {_fmt(bound)}"
                      + f" | {_fmt(runtime.get('alloc_bytes_per_req'), 0)} | {gcs} |")
 
     latency_lines = []

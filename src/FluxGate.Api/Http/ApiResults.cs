@@ -6,8 +6,13 @@ namespace FluxGate.Api.Http;
 /// <summary>The one place where outcomes and errors become the spec's responses.</summary>
 public static class ApiResults
 {
-    public static readonly StatusResponse SoldOut = new("sold_out", "Inventory empty");
-    public static readonly StatusResponse ProcessingFailed = new("error", "Order processing failed");
+    // The order path's answers, encoded once: the hot path only copies bytes (and an order id) into the response.
+    private static readonly EncodedStatus OrderAccepted = EncodedStatus.WithOrderId(StatusCodes.Status200OK, "success", "Order accepted");
+    private static readonly EncodedStatus OrderDuplicate = EncodedStatus.WithOrderId(StatusCodes.Status200OK, "ignored", "Duplicate request");
+    private static readonly EncodedStatus OrderInProgress = EncodedStatus.WithOrderId(StatusCodes.Status429TooManyRequests, "in_progress", "Order is still being processed; retry shortly");
+    private static readonly EncodedStatus OrderSoldOut = EncodedStatus.Of(StatusCodes.Status409Conflict, "sold_out", "Inventory empty");
+    private static readonly EncodedStatus AdmissionAlreadyUsed = EncodedStatus.Of(StatusCodes.Status403Forbidden, "error", "Admission token already used");
+    private static readonly EncodedStatus OrderFailed = EncodedStatus.Of(StatusCodes.Status500InternalServerError, "error", "Order processing failed");
 
     public static JsonHttpResult<ErrorResponse> Error(ApiError error) =>
         TypedResults.Json(new ErrorResponse(error.Message), ApiJsonContext.Default.ErrorResponse, statusCode: error.StatusCode);
@@ -15,16 +20,16 @@ public static class ApiResults
     public static JsonHttpResult<StatusResponse> Status(int statusCode, StatusResponse body) =>
         TypedResults.Json(body, ApiJsonContext.Default.StatusResponse, statusCode: statusCode);
 
-    public static Results<JsonHttpResult<StatusResponse>, RedirectHttpResult, JsonHttpResult<ErrorResponse>> ForOrder(
+    public static Results<StatusJsonResult, RedirectHttpResult, JsonHttpResult<StatusResponse>, JsonHttpResult<ErrorResponse>> ForOrder(
         OrderResult result, HttpResponse response, WaitingRoomRedirect waitingRoom, OrderRequest order, string idempotencyKey) => result.Outcome switch
     {
-        OrderOutcome.Accepted => Status(StatusCodes.Status200OK, new StatusResponse("success", "Order accepted", result.OrderId)),
-        OrderOutcome.Duplicate => Status(StatusCodes.Status200OK, new StatusResponse("ignored", "Duplicate request", result.OrderId)),
+        OrderOutcome.Accepted => OrderAccepted.Result(result.OrderId),
+        OrderOutcome.Duplicate => OrderDuplicate.Result(result.OrderId),
         OrderOutcome.InProgress => InProgress(response, result.OrderId),
-        OrderOutcome.SoldOut => Status(StatusCodes.Status409Conflict, SoldOut),
+        OrderOutcome.SoldOut => OrderSoldOut.Result(),
         OrderOutcome.RateLimited => TypedResults.Redirect(waitingRoom.For(order, idempotencyKey)),
-        OrderOutcome.AdmissionAlreadyUsed => Status(StatusCodes.Status403Forbidden, new StatusResponse("error", "Admission token already used")),
-        _ => Status(StatusCodes.Status500InternalServerError, ProcessingFailed),
+        OrderOutcome.AdmissionAlreadyUsed => AdmissionAlreadyUsed.Result(),
+        _ => OrderFailed.Result(),
     };
 
     public static JsonHttpResult<StatusResponse> ForCancellation(CancellationOutcome outcome, Guid orderId) => outcome switch
@@ -36,9 +41,9 @@ public static class ApiResults
         _ => Status(StatusCodes.Status500InternalServerError, new StatusResponse("error", "Cancellation failed; retry with the same request")),
     };
 
-    private static JsonHttpResult<StatusResponse> InProgress(HttpResponse response, Guid orderId)
+    private static StatusJsonResult InProgress(HttpResponse response, Guid orderId)
     {
         response.Headers.RetryAfter = "1";
-        return Status(StatusCodes.Status429TooManyRequests, new StatusResponse("in_progress", "Order is still being processed; retry shortly", orderId));
+        return OrderInProgress.Result(orderId);
     }
 }

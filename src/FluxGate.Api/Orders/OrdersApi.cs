@@ -83,7 +83,7 @@ public static class OrdersApi
         return ApiResults.ForCancellation(outcome, id);
     }
 
-    public static async Task<Results<JsonHttpResult<StatusResponse>, RedirectHttpResult, JsonHttpResult<ErrorResponse>>> PlaceOrderAsync(
+    public static async Task<Results<StatusJsonResult, RedirectHttpResult, JsonHttpResult<StatusResponse>, JsonHttpResult<ErrorResponse>>> PlaceOrderAsync(
         HttpContext context, OrderIntake intake, AdmissionVerifier admission, WaitingRoomRedirect waitingRoom, OrderMetrics metrics)
     {
         var started = Stopwatch.GetTimestamp();
