@@ -63,10 +63,24 @@ public class OrderResultMappingTests
     [InlineData(OrderOutcome.AdmissionAlreadyUsed, 403, """{"status":"error","msg":"Admission token already used"}""")]
     public async Task Outcomes_become_the_spec_responses(OrderOutcome outcome, int status, string body)
     {
-        var (actualStatus, actualBody, _) = await ExecuteAsync(new OrderResult(outcome, OrderId));
+        var (actualStatus, actualBody, headers) = await ExecuteAsync(new OrderResult(outcome, OrderId));
 
         Assert.Equal(status, actualStatus);
         Assert.Equal(body, actualBody);
+        Assert.Equal("application/json; charset=utf-8", headers.ContentType.ToString());
+        Assert.Equal(System.Text.Encoding.UTF8.GetByteCount(body), headers.ContentLength);
+    }
+
+    [Fact]
+    public async Task Each_answer_carries_its_own_order_id()
+    {
+        var other = Guid.Parse("0193a1b2-0000-7000-8000-ffffffffffff");
+
+        var (_, first, _) = await ExecuteAsync(new OrderResult(OrderOutcome.Accepted, OrderId));
+        var (_, second, _) = await ExecuteAsync(new OrderResult(OrderOutcome.Accepted, other));
+
+        Assert.Equal(OrderId, JsonDocument.Parse(first).RootElement.GetProperty("orderId").GetGuid());
+        Assert.Equal(other, JsonDocument.Parse(second).RootElement.GetProperty("orderId").GetGuid());
     }
 
     [Fact]
