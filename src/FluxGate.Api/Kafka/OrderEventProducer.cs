@@ -35,16 +35,26 @@ public sealed partial class OrderEventProducer : IDisposable
     {
         _logger = logger;
         _metrics = metrics;
-        _config = kafka.ProducerConfig();
-        _config.Acks = Acks.All;
-        _config.EnableIdempotence = true;
-        _config.MessageTimeoutMs = (int)options.Value.DeliveryTimeout.TotalMilliseconds;
-        _config.LingerMs = options.Value.LingerMs;
-        _config.SocketNagleDisable = true;
-        // Only the outcome matters to the order; not copying key and value back saves work and memory per message.
-        _config.DeliveryReportFields = "status";
-        _config.ClientId ??= "fluxgate-api";
+        _config = CreateConfig(kafka, options.Value);
         _producer = Build();
+    }
+
+    internal static ProducerConfig CreateConfig(KafkaConnection kafka, KafkaProducerOptions options)
+    {
+        var config = kafka.ProducerConfig();
+        config.Acks = Acks.All;
+        config.EnableIdempotence = options.Idempotence;
+        if (!options.Idempotence)
+        {
+            config.MaxInFlight = 1; // retries cannot reorder a product's events
+        }
+        config.MessageTimeoutMs = (int)options.DeliveryTimeout.TotalMilliseconds;
+        config.LingerMs = options.LingerMs;
+        config.SocketNagleDisable = true;
+        // Only the outcome matters to the order; not copying key and value back saves work and memory per message.
+        config.DeliveryReportFields = "status";
+        config.ClientId ??= "fluxgate-api";
+        return config;
     }
 
     public async Task<DeliveryOutcome> ProduceAsync(OrderEvent orderEvent)
