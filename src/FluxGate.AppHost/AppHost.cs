@@ -1,55 +1,60 @@
-// The FluxGate graph (docs/DESIGN §1) for .NET Aspire: the backing services in containers, the three
-// services as projects, and the configuration keys that FluxGate.DevHost injects too.
-var builder = DistributedApplication.CreateBuilder(args);
+// The FluxGate graph (docs/DESIGN §1): three backing services, three projects, and what each needs to know.
+using FluxGate.AppHost;
+using FluxGate.AppHost.Hosting;
 
-// Secrets are generated on first run and kept in the AppHost's user secrets; override with
-// Parameters:<name> (e.g. env Parameters__admin-api-key). 44 characters from the generator's letters and
-// digits are valid base64 for 33 bytes, which is what Admission:SigningKey takes.
+var builder = DistributedApplication.CreateBuilder(args);
+var options = builder.Configuration.GetSection(FluxGateHostOptions.Section).Get<FluxGateHostOptions>() ?? new();
+var backingServices = new BackingServices(builder, options);
+
+// Generated on first run and kept in the AppHost's user secrets; 44 letters and digits are valid base64 for the
+// 33 bytes Admission:SigningKey takes.
 var admissionSigningKey = builder.AddParameter("admission-signing-key",
     new GenerateParameterDefault { MinLength = 44, Special = false }, secret: true, persist: true);
-var adminApiKey = builder.AddParameter("admin-api-key",
-    new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true, persist: true);
-// The API's own defaults: 50 orders/s per product for a demo run, 10,000 when deployed.
+var adminApiKey = builder.AddAdminApiKey(options);
 var permitsPerSecond = builder.AddParameter("rate-limit-permits-per-second",
     builder.ExecutionContext.IsRunMode ? "50" : "10000", publishValueAsDefault: true);
 
-var redis = builder.AddRedis("redis");
+var redis = backingServices.AddRedis(ResourceNames.Redis);
+var kafka = backingServices.AddKafka(ResourceNames.Kafka);
+var fluxgate = backingServices.AddPostgresDatabase(ResourceNames.Postgres, ResourceNames.Database);
 
-var kafka = builder.AddKafka("kafka");
-if (builder.ExecutionContext.IsRunMode)
-{
-    kafka.WithKafkaUI();
-}
+var waitingroom = builder.AddProject<Projects.FluxGate_WaitingRoom>(ResourceNames.WaitingRoom, project => project.ExcludeLaunchProfile = true)
+    .WithServiceEndpoint(options.Ports.WaitingRoom, options);
 
-var fluxgate = builder.AddPostgres("postgres")
-    .WithDataVolume()
-    .AddDatabase("fluxgate");
-
-var waitingroom = builder.AddProject<Projects.FluxGate_WaitingRoom>("waitingroom");
-
-var api = builder.AddProject<Projects.FluxGate_Api>("api")
+var api = builder.AddProject<Projects.FluxGate_Api>(ResourceNames.Api, project => project.ExcludeLaunchProfile = true)
+    .WithServiceEndpoint(options.Ports.Api, options)
     .WithReference(redis).WaitFor(redis)
     .WithReference(kafka).WaitFor(kafka)
     .WithReference(fluxgate).WaitFor(fluxgate)
     .WithEnvironment("WaitingRoom__Url", waitingroom.GetEndpoint("http"))
     .WithEnvironment("Admission__SigningKey", admissionSigningKey)
-    .WithEnvironment("Admin__ApiKey", adminApiKey)
     .WithEnvironment("RateLimit__PermitsPerSecond", permitsPerSecond)
+    .WithAdminApiKey(adminApiKey)
+    .WithServiceSettings(builder.Configuration)
     .WithHttpHealthCheck("/health")
     .WithExternalHttpEndpoints();
 
-builder.AddProject<Projects.FluxGate_Persister>("persister")
+builder.AddProject<Projects.FluxGate_Persister>(ResourceNames.Persister, project => project.ExcludeLaunchProfile = true)
+    .WithServiceEndpoint(options.Ports.Persister, options)
     .WithReference(kafka).WaitFor(kafka)
     .WithReference(fluxgate).WaitFor(fluxgate)
+    .WithServiceSettings(builder.Configuration)
     .WithHttpHealthCheck("/health");
 
-// The room learns the API's address by service discovery (services__api__http__0). It does not wait for the
-// API: the API only needs the room's URL, so the two start side by side.
+// The room finds the api by service discovery (services__api__http__0). It does not wait for the api: the api only
+// needs the room's address, so the two start side by side.
 waitingroom
     .WithReference(redis).WaitFor(redis)
     .WithReference(api)
     .WithEnvironment("Admission__SigningKey", admissionSigningKey)
+    .WithServiceSettings(builder.Configuration)
     .WithHttpHealthCheck("/health")
     .WithExternalHttpEndpoints();
+
+if (builder.ExecutionContext.IsRunMode)
+{
+    builder.Services.AddSingleton(backingServices.State);
+    builder.Services.AddHostedService<EndpointsFile>();
+}
 
 builder.Build().Run();

@@ -5,7 +5,7 @@ using FluxGate.Api.Options;
 using FluxGate.Api.Telemetry;
 using FluxGate.Clients;
 using FluxGate.Contracts;
-using FluxGate.DevHost.Resources;
+using FluxGate.AppHost.Local;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 

@@ -1,7 +1,5 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Text.Json;
-using FluxGate.DevHost;
 using Xunit.Abstractions;
 
 namespace FluxGate.Tests.Infrastructure;
@@ -14,20 +12,16 @@ public sealed class GraphCollection : ICollectionFixture<GraphFixture>
 }
 
 /// <summary>
-/// The whole FluxGate graph (real redis-server, PostgreSQL, librdkafka mock cluster; api, persister, waitingroom as child
-/// processes) started once per test collection through the DevHost library, on free ports, in a throw-away state folder.
-/// Child logs go to a buffer: <see cref="DumpLogs"/> or <see cref="WithLogsOnFailureAsync"/> show them for a failed test.
+/// The whole FluxGate graph started once per test collection through the AppHost (<see cref="FluxGateGraph"/>).
+/// Resource logs go to a buffer: <see cref="DumpLogs"/> or <see cref="WithLogsOnFailureAsync"/> show them for a failed test.
 /// </summary>
 public sealed class GraphFixture : IAsyncLifetime
 {
-    private const int LogCapacity = 5000;
-    private readonly ConcurrentQueue<ResourceLogLine> _logs = new();
-
-    public FluxGateApp App { get; private set; } = null!;
+    public FluxGateGraph App { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
-        App = await FluxGateApp.StartAsync(new DevHostOptions { OnLog = Append });
+        App = await FluxGateGraph.StartAsync();
     }
 
     public async Task DisposeAsync()
@@ -39,7 +33,7 @@ public sealed class GraphFixture : IAsyncLifetime
     }
 
     /// <summary>The last <paramref name="count"/> lines of every child, prefixed by resource.</summary>
-    public string RecentLogs(int count = 300) => string.Join(Environment.NewLine, _logs.TakeLast(count));
+    public string RecentLogs(int count = 300) => App.RecentLogs(count);
 
     public void DumpLogs(ITestOutputHelper output, int count = 300)
     {
@@ -64,7 +58,7 @@ public sealed class GraphFixture : IAsyncLifetime
     /// <summary>Polls until every service's <c>/health</c> is 200 (after a test stopped or killed something).</summary>
     public async Task WaitUntilHealthyAsync(TimeSpan? timeout = null)
     {
-        foreach (var service in App.Endpoints.Keys)
+        foreach (var service in App.Services)
         {
             using var client = App.CreateHttpClient(service);
             await Eventually.UntilAsync(() => ReadHealthAsync(client), health => health.Status == HttpStatusCode.OK,
@@ -86,13 +80,5 @@ public sealed class GraphFixture : IAsyncLifetime
     public sealed record HealthReport(HttpStatusCode Status, string OverallStatus, IReadOnlyDictionary<string, string> Checks, string Body)
     {
         public override string ToString() => $"{(int)Status} {Body}";
-    }
-
-    private void Append(ResourceLogLine line)
-    {
-        _logs.Enqueue(line);
-        while (_logs.Count > LogCapacity && _logs.TryDequeue(out _))
-        {
-        }
     }
 }

@@ -1,4 +1,3 @@
-using FluxGate.DevHost.Resources;
 using StackExchange.Redis;
 
 namespace FluxGate.Tests.Infrastructure;
@@ -6,7 +5,7 @@ namespace FluxGate.Tests.Infrastructure;
 /// <summary>One real redis-server (free port, throwaway data) for a test collection.</summary>
 public sealed class RedisFixture : IAsyncLifetime
 {
-    private RedisServer? _server;
+    private LocalServerApp? _server;
     private ConnectionMultiplexer? _connection;
 
     public IConnectionMultiplexer Connection => _connection ?? throw new InvalidOperationException("Redis has not started");
@@ -19,7 +18,7 @@ public sealed class RedisFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _server = await RedisServer.StartAsync(new RedisServerOptions());
+        _server = await LocalServerApp.StartRedisAsync();
         _connection = await ConnectionMultiplexer.ConnectAsync($"{_server.ConnectionString},allowAdmin=true");
     }
 

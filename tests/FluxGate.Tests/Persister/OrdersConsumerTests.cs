@@ -1,6 +1,6 @@
 using Confluent.Kafka;
 using FluxGate.Contracts;
-using FluxGate.DevHost.Resources;
+using FluxGate.AppHost.Local;
 using FluxGate.Persister.Consuming;
 using FluxGate.Tests.Infrastructure;
 using Npgsql;
@@ -58,7 +58,7 @@ public sealed class OrdersConsumerTests(PersisterDatabaseFixture database, ITest
     public async Task PostgreSQL_stopped_under_load_loses_nothing_and_duplicates_nothing()
     {
         await using var kafka = KafkaMockCluster.Start();
-        await using var postgres = await PostgresServer.StartAsync(new PostgresServerOptions { OnOutput = TestOutputLog.Forward(output, "postgres") });
+        await using var postgres = await LocalServerApp.StartPostgresAsync();
         await using var dataSource = NpgsqlDataSource.Create(postgres.ConnectionString);
         using var producer = new OrderProducer(kafka.BootstrapServers);
         await using var persister = await InProcessPersister.StartAsync(kafka.BootstrapServers, postgres.ConnectionString, output, "persister");

@@ -1,4 +1,4 @@
-using FluxGate.DevHost.Resources;
+using FluxGate.Tests.Infrastructure;
 using FluxGate.Persister.Schema;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
@@ -10,9 +10,9 @@ public sealed class PersisterDatabaseFixture : IAsyncLifetime
 {
     private readonly List<NpgsqlDataSource> _dataSources = [];
 
-    public PostgresServer Server { get; private set; } = null!;
+    public LocalServerApp Server { get; private set; } = null!;
 
-    public async Task InitializeAsync() => Server = await PostgresServer.StartAsync(new PostgresServerOptions());
+    public async Task InitializeAsync() => Server = await LocalServerApp.StartPostgresAsync();
 
     public async Task DisposeAsync()
     {

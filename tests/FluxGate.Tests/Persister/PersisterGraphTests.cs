@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using FluxGate.Contracts;
-using FluxGate.DevHost;
+using FluxGate.AppHost;
 using FluxGate.Tests.Infrastructure;
 using Npgsql;
 using StackExchange.Redis;
@@ -101,7 +101,7 @@ public sealed class PersisterGraphTests(GraphFixture graph, ITestOutputHelper ou
             finally
             {
                 Add(orders, await stream.StopAsync());
-                if (graph.App.Postgres is { IsRunning: false })
+                if (!graph.App.IsRunning(ResourceNames.Postgres))
                 {
                     await graph.App.StartResourceAsync(ResourceNames.Postgres);
                 }

@@ -1,4 +1,4 @@
-using FluxGate.DevHost;
+using FluxGate.AppHost;
 using FluxGate.Tests.Infrastructure;
 using Npgsql;
 using Xunit.Abstractions;
@@ -6,7 +6,7 @@ using Xunit.Abstractions;
 namespace FluxGate.Tests.Persister;
 
 /// <summary>
-/// The DevHost keeps PostgreSQL's data in a given state folder, while the mock Kafka starts empty on every run: the
+/// The AppHost keeps PostgreSQL's data in its state folder, while the mock Kafka starts empty on every run: the
 /// offsets the database recorded in the first run lie beyond the new topic's end and must not hide its messages.
 /// </summary>
 public sealed class PersisterKeptDatabaseTests(ITestOutputHelper output)
@@ -15,30 +15,15 @@ public sealed class PersisterKeptDatabaseTests(ITestOutputHelper output)
     public async Task A_fresh_broker_over_the_database_of_an_earlier_run_still_persists_every_order()
     {
         var stateDirectory = Directory.CreateTempSubdirectory("fluxgate-persister-kept-").FullName;
-        var options = new DevHostOptions
-        {
-            Resources = DevHostResources.Kafka | DevHostResources.Postgres | DevHostResources.Persister,
-            StateDirectory = stateDirectory,
-            OnLog = line =>
-            {
-                try
-                {
-                    output.WriteLine(line.ToString());
-                }
-                catch (InvalidOperationException)
-                {
-                    // After the test: xunit no longer takes output.
-                }
-            },
-        };
+        var options = new GraphOptions { StateDirectory = stateDirectory, OnLog = output.WriteLine };
         try
         {
-            await using (var first = await FluxGateApp.StartAsync(options))
+            await using (var first = await FluxGateGraph.StartAsync(options))
             {
                 await ProduceAndAwaitAsync(first, orders: 300, expectedRows: 300);
             }
 
-            await using (var second = await FluxGateApp.StartAsync(options))
+            await using (var second = await FluxGateGraph.StartAsync(options))
             {
                 // The same product, so the same partition: the database recorded offset 301 there, the new topic holds 51.
                 await ProduceAndAwaitAsync(second, orders: 50, expectedRows: 350);
@@ -50,10 +35,10 @@ public sealed class PersisterKeptDatabaseTests(ITestOutputHelper output)
         }
     }
 
-    private static async Task ProduceAndAwaitAsync(FluxGateApp app, int orders, long expectedRows)
+    private static async Task ProduceAndAwaitAsync(FluxGateGraph graph, int orders, long expectedRows)
     {
-        using var producer = new OrderProducer(app.GetConnectionString("kafka"));
-        await using var database = NpgsqlDataSource.Create(app.GetConnectionString("fluxgate"));
+        using var producer = new OrderProducer(graph.GetConnectionString(ResourceNames.Kafka));
+        await using var database = NpgsqlDataSource.Create(graph.GetConnectionString(ResourceNames.Database));
         await producer.ProduceAsync(OrderProducer.Init("kept", 1000));
         await producer.ProduceAllAsync(Enumerable.Range(0, orders).Select(_ => OrderProducer.Order("kept")));
 

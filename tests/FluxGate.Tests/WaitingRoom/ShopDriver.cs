@@ -2,7 +2,8 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using FluxGate.Contracts;
-using FluxGate.DevHost;
+using FluxGate.AppHost;
+using FluxGate.Tests.Infrastructure;
 using StackExchange.Redis;
 
 namespace FluxGate.Tests.WaitingRoom;
@@ -10,10 +11,10 @@ namespace FluxGate.Tests.WaitingRoom;
 /// <summary>A shopper's-eye view of the running graph: the API, the waiting room, and Redis to read the stock.</summary>
 internal sealed class ShopDriver : IAsyncDisposable
 {
-    private readonly FluxGateApp _app;
+    private readonly FluxGateGraph _app;
     private ConnectionMultiplexer? _redis;
 
-    public ShopDriver(FluxGateApp app)
+    public ShopDriver(FluxGateGraph app)
     {
         _app = app;
         Api = app.CreateHttpClient(ResourceNames.Api);

@@ -1,3 +1,4 @@
+using FluxGate.AppHost;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
@@ -113,7 +114,7 @@ public sealed partial class WaitingRoomEndToEndTests(GraphFixture graph, ITestOu
             await Eventually.UntilAsync(async () => (await shop.TicketAsync(productId, ticket)).Body.GetProperty("status").GetString(),
                 status => status == "served", "the shopper is served");
             var stock = await shop.StockAsync(productId);
-            var kafka = graph.App.Kafka ?? throw new InvalidOperationException("This test needs the mock Kafka cluster.");
+            var kafka = graph.App.Kafka;
 
             kafka.SetBrokerDown(1);
             try
@@ -282,7 +283,7 @@ public sealed partial class WaitingRoomEndToEndTests(GraphFixture graph, ITestOu
             var ticket = joined.GetProperty("ticket").GetString()!;
             try
             {
-                await graph.App.StopResourceAsync(FluxGate.DevHost.ResourceNames.Redis);
+                await graph.App.StopResourceAsync(ResourceNames.Redis);
 
                 var poll = await Eventually.UntilAsync(() => shop.TicketAsync(productId, ticket),
                     answer => answer.Status != HttpStatusCode.OK, "the room notices redis is down");
@@ -298,7 +299,7 @@ public sealed partial class WaitingRoomEndToEndTests(GraphFixture graph, ITestOu
             }
             finally
             {
-                await graph.App.StartResourceAsync(FluxGate.DevHost.ResourceNames.Redis);
+                await graph.App.StartResourceAsync(ResourceNames.Redis);
                 await graph.WaitUntilHealthyAsync();
             }
 

@@ -1,0 +1,75 @@
+using FluxGate.AppHost.Containers;
+using FluxGate.AppHost.Local;
+
+namespace FluxGate.AppHost.Hosting;
+
+/// <summary>
+/// Redis, Kafka and PostgreSQL under the same names in every mode: an existing server when its connection string is
+/// configured (<c>ConnectionStrings:&lt;name&gt;</c>), else containers, else local processes (docs/ASPIRE.md).
+/// </summary>
+public sealed class BackingServices
+{
+    private readonly IDistributedApplicationBuilder _builder;
+    private readonly FluxGateHostOptions _options;
+    private readonly Lazy<StateDirectory> _state;
+
+    public BackingServices(IDistributedApplicationBuilder builder, FluxGateHostOptions options)
+    {
+        _builder = builder;
+        _options = options;
+        _state = new(() => StateDirectory.Create(builder, options));
+        UseContainers = builder.ExecutionContext.IsPublishMode || options.BackingServices switch
+        {
+            BackingServiceMode.Containers => true,
+            BackingServiceMode.Local => false,
+            _ => ContainerRuntime.Answers(builder.Configuration["ASPIRE_CONTAINER_RUNTIME"]),
+        };
+    }
+
+    public bool UseContainers { get; }
+
+    public StateDirectory State => _state.Value;
+
+    public IResourceBuilder<IResourceWithConnectionString> AddRedis(string name)
+    {
+        if (IsGiven(name))
+        {
+            return _builder.AddConnectionString(name);
+        }
+        if (UseContainers)
+        {
+            return _builder.AddRedis(name).WithDataVolume().WithPersistence(TimeSpan.FromSeconds(1));
+        }
+        return _builder.AddLocalRedis(name, State.Redis, FreePort.OrFree(_options.Ports.Redis));
+    }
+
+    public IResourceBuilder<IResourceWithConnectionString> AddKafka(string name)
+    {
+        if (IsGiven(name))
+        {
+            return _builder.AddConnectionString(name);
+        }
+        if (UseContainers)
+        {
+            return _builder.AddKafkaContainer(name);
+        }
+        return _builder.AddKafkaMock(name);
+    }
+
+    /// <summary>The server <paramref name="serverName"/> and its database <paramref name="databaseName"/>; given, only the database.</summary>
+    public IResourceBuilder<IResourceWithConnectionString> AddPostgresDatabase(string serverName, string databaseName)
+    {
+        if (IsGiven(databaseName))
+        {
+            return _builder.AddConnectionString(databaseName);
+        }
+        if (UseContainers)
+        {
+            return _builder.AddPostgres(serverName).WithDataVolume().AddDatabase(databaseName);
+        }
+        return _builder.AddLocalPostgres(serverName, State.Postgres, FreePort.OrFree(_options.Ports.Postgres))
+            .AddDatabase(databaseName);
+    }
+
+    private bool IsGiven(string name) => !string.IsNullOrWhiteSpace(_builder.Configuration.GetConnectionString(name));
+}

@@ -1,0 +1,48 @@
+namespace FluxGate.AppHost.Hosting;
+
+/// <summary>Where the backing services come from.</summary>
+public enum BackingServiceMode
+{
+    /// <summary>Containers when a container runtime answers, local processes otherwise.</summary>
+    Auto,
+    Containers,
+    Local,
+}
+
+/// <summary>
+/// The AppHost's switches, section <c>FluxGate</c> (e.g. <c>dotnet run --project src/FluxGate.AppHost -- --FluxGate:Fresh=true</c>
+/// or <c>FluxGate__Fresh=true</c>). An existing server is given as <c>ConnectionStrings:redis|kafka|fluxgate</c> instead.
+/// </summary>
+public sealed class FluxGateHostOptions
+{
+    public const string Section = "FluxGate";
+
+    public BackingServiceMode BackingServices { get; set; } = BackingServiceMode.Auto;
+
+    /// <summary>Folder of the local servers' data and of <c>endpoints.json</c>; default <c>.fluxgate/</c> at the repository root.</summary>
+    public string? StateDirectory { get; set; }
+
+    /// <summary>Start the local Redis and PostgreSQL empty (their data in the state folder is deleted first).</summary>
+    public bool Fresh { get; set; }
+
+    /// <summary><c>ASPNETCORE_ENVIRONMENT</c> of the three services.</summary>
+    public string Environment { get; set; } = "Development";
+
+    /// <summary>
+    /// <c>Admin:ApiKey</c> of the api in run mode: unset leaves <c>POST /init</c> open in Development (the spec's curl
+    /// examples work as written); <c>generate</c> makes one per state folder. Deployed, it is always a generated secret.
+    /// </summary>
+    public string? AdminApiKey { get; set; }
+
+    public ServicePorts Ports { get; set; } = new();
+
+    /// <summary>Run mode: ports on 127.0.0.1; 0 takes a free one (the tests do).</summary>
+    public sealed class ServicePorts
+    {
+        public int Api { get; set; } = 3000;
+        public int Persister { get; set; } = 3100;
+        public int WaitingRoom { get; set; } = 4000;
+        public int Redis { get; set; }
+        public int Postgres { get; set; }
+    }
+}

@@ -1,0 +1,61 @@
+namespace FluxGate.Tests.Infrastructure;
+
+/// <summary>A process and its descendants, read from /proc: what a crash of a resource takes down.</summary>
+internal static class ProcessTree
+{
+    public static void Kill(int root)
+    {
+        foreach (var pid in DescendantsOf(root).Prepend(root))
+        {
+            try
+            {
+                System.Diagnostics.Process.GetProcessById(pid).Kill();
+            }
+            catch (ArgumentException)
+            {
+                // Already gone.
+            }
+            catch (InvalidOperationException)
+            {
+            }
+        }
+    }
+
+    private static List<int> DescendantsOf(int root)
+    {
+        var parents = new Dictionary<int, int>();
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        {
+            if (int.TryParse(Path.GetFileName(directory), out var pid) && ParentOf(directory) is { } parent)
+            {
+                parents[pid] = parent;
+            }
+        }
+        var descendants = new List<int>();
+        var frontier = new Queue<int>([root]);
+        while (frontier.TryDequeue(out var current))
+        {
+            foreach (var (child, _) in parents.Where(entry => entry.Value == current))
+            {
+                descendants.Add(child);
+                frontier.Enqueue(child);
+            }
+        }
+        return descendants;
+    }
+
+    private static int? ParentOf(string processDirectory)
+    {
+        try
+        {
+            // /proc/<pid>/stat: "pid (comm) state ppid …"; comm may hold spaces and parentheses.
+            var stat = File.ReadAllText(Path.Combine(processDirectory, "stat"));
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return int.Parse(fields[1], System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+}
