@@ -47,7 +47,7 @@ public static class KafkaContainerExtensions
                 // Topics are created by the first producer (orders: 6 partitions, keyed by product).
                 context.EnvironmentVariables["KAFKA_NUM_PARTITIONS"] = "6";
             })
-            .WithVolume($"{name}-data", "/var/lib/kafka/data")
+            .WithVolume($"fluxgate-{name}-data", "/var/lib/kafka/data")
             .WithEnvironment("KAFKA_LOG_DIRS", "/var/lib/kafka/data");
     }
 }

@@ -47,7 +47,7 @@ public sealed class FluxGateGraph : IAsyncDisposable
         _options = options;
         _ownsStateDirectory = options.StateDirectory is null;
         // Under /tmp: as root, PostgreSQL runs as the postgres user, which must be able to enter the folder.
-        StateDirectory = options.StateDirectory ?? Directory.CreateTempSubdirectory("fluxgate-graph-").FullName;
+        StateDirectory = options.StateDirectory ?? TempFolder.Create("fluxgate-graph-");
     }
 
     public DistributedApplication App => _app ?? throw new InvalidOperationException("The graph has not started.");

@@ -79,7 +79,7 @@ public sealed class LocalServerApp : IAsyncDisposable
         Func<IDistributedApplicationTestingBuilder, string, Func<string, string>> addServer)
     {
         // Under /tmp: as root, PostgreSQL runs as the postgres user, which must be able to enter the folder.
-        var folder = Directory.CreateTempSubdirectory($"fluxgate-{name}-").FullName;
+        var folder = TempFolder.Create($"fluxgate-{name}-");
         using var timeout = new CancellationTokenSource(StartTimeout);
         var builder = DistributedApplicationTestingBuilder.Create();
         var connectionStringFor = addServer(builder, folder);

@@ -21,7 +21,7 @@ internal static class ProcessTree
         }
     }
 
-    private static List<int> DescendantsOf(int root)
+    public static List<int> DescendantsOf(int root)
     {
         var parents = new Dictionary<int, int>();
         foreach (var directory in Directory.EnumerateDirectories("/proc"))

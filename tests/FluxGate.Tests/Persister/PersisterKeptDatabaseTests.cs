@@ -14,7 +14,7 @@ public sealed class PersisterKeptDatabaseTests(ITestOutputHelper output)
     [Fact]
     public async Task A_fresh_broker_over_the_database_of_an_earlier_run_still_persists_every_order()
     {
-        var stateDirectory = Directory.CreateTempSubdirectory("fluxgate-persister-kept-").FullName;
+        var stateDirectory = TempFolder.Create("fluxgate-persister-kept-");
         var options = new GraphOptions { StateDirectory = stateDirectory, OnLog = output.WriteLine };
         try
         {
