@@ -2,7 +2,7 @@ using Microsoft.Extensions.Configuration;
 
 namespace FluxGate.Clients;
 
-internal static class ConnectionStrings
+public static class ConnectionStrings
 {
     /// <summary>Reads <c>ConnectionStrings:{name}</c> or fails start-up with a message that says how to set it.</summary>
     public static string Require(IConfiguration configuration, string name) =>
@@ -10,5 +10,5 @@ internal static class ConnectionStrings
             ? value
             : throw new InvalidOperationException(
                 $"Connection string '{name}' is missing. Set ConnectionStrings:{name} " +
-                $"(environment variable ConnectionStrings__{name}); the DevHost and the Aspire AppHost set it for you.");
+                $"(environment variable ConnectionStrings__{name}); the AppHost sets it for you.");
 }

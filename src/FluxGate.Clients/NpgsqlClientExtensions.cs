@@ -1,4 +1,4 @@
-using FluxGate.Clients.HealthChecks;
+using FluxGate.Clients;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
@@ -6,21 +6,23 @@ namespace Microsoft.Extensions.Hosting;
 
 public static class NpgsqlClientExtensions
 {
-    /// <summary>Registers the process's one <see cref="NpgsqlDataSource"/> (pooled), its tracing and its readiness check.</summary>
-    public static IHostApplicationBuilder AddNpgsqlDataSource(this IHostApplicationBuilder builder, string connectionName)
+    /// <summary>
+    /// The process's one data source from Aspire's client integration (<c>AddNpgsqlDataSource</c>), set up the same
+    /// way in every service: commands traced only when a collector takes them, the readiness check named after the
+    /// connection (Aspire's is "PostgreSql") with a 2 s limit.
+    /// </summary>
+    public static IHostApplicationBuilder AddPostgresConnection(this IHostApplicationBuilder builder, string connectionName)
     {
-        var connectionString = FluxGate.Clients.ConnectionStrings.Require(builder.Configuration, connectionName);
-        _ = new NpgsqlConnectionStringBuilder(connectionString); // a malformed string fails at start, not at first use
-
-        builder.Services.AddSingleton(sp => new NpgsqlDataSourceBuilder(connectionString)
-            .UseLoggerFactory(sp.GetService<Microsoft.Extensions.Logging.ILoggerFactory>())
-            .Build());
-        if (builder.IsOtlpExporterConfigured())
+        // Parsed here so that a missing or malformed string stops the start, not the first command.
+        _ = new NpgsqlConnectionStringBuilder(ConnectionStrings.Require(builder.Configuration, connectionName));
+        builder.AddNpgsqlDataSource(connectionName, settings =>
         {
-            builder.Services.AddOpenTelemetry().WithTracing(tracing => tracing.AddNpgsql());
-        }
-        builder.Services.AddHealthChecks()
-            .AddCheck<PostgresHealthCheck>(connectionName, tags: [Extensions.ReadyTag]);
+            settings.DisableTracing = !builder.IsOtlpExporterConfigured();
+            settings.DisableHealthChecks = true;
+        });
+        builder.Services.AddHealthChecks().AddNpgSql(
+            services => services.GetRequiredService<NpgsqlDataSource>(), name: connectionName,
+            tags: [Extensions.ReadyTag], timeout: TimeSpan.FromSeconds(2));
         return builder;
     }
 }

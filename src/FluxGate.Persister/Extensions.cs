@@ -13,7 +13,8 @@ public static class PersisterExtensions
     public static IHostApplicationBuilder AddApplicationServices(this IHostApplicationBuilder builder)
     {
         builder.AddKafkaConnection("kafka");
-        builder.AddNpgsqlDataSource("fluxgate");
+
+        builder.AddPostgresConnection("fluxgate");
 
         builder.Services.AddOptions<PersisterOptions>()
             .Bind(builder.Configuration.GetSection(PersisterOptions.SectionName))

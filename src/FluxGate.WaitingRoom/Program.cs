@@ -5,7 +5,7 @@ using FluxGate.WaitingRoom.Page;
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
-builder.AddRedisClient("redis");
+builder.AddRedisConnection("redis");
 builder.AddApplicationServices();
 
 var app = builder.Build();

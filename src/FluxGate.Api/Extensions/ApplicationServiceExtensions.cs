@@ -16,9 +16,9 @@ public static class ApplicationServiceExtensions
 {
     public static IHostApplicationBuilder AddApplicationServices(this IHostApplicationBuilder builder)
     {
-        builder.AddRedisClient("redis");
+        builder.AddRedisConnection("redis");
         builder.AddKafkaConnection("kafka");
-        builder.AddNpgsqlDataSource("fluxgate");
+        builder.AddPostgresConnection("fluxgate");
 
         var defaultPermitsPerSecond = builder.Environment.IsDevelopment() ? 50 : 10_000;
         builder.Services.AddOptions<RateLimitOptions>()

@@ -39,7 +39,7 @@ internal sealed class AdmissionOptionsValidator : IValidateOptions<AdmissionOpti
         if (string.IsNullOrWhiteSpace(options.SigningKey))
         {
             failures.Add("Admission:SigningKey is missing: set it (environment variable Admission__SigningKey) to the same " +
-                         $"base64 key of at least {AdmissionOptions.MinimumKeyBytes} bytes as the API's; the DevHost and the AppHost generate one.");
+                         $"base64 key of at least {AdmissionOptions.MinimumKeyBytes} bytes as the API's; the AppHost generates one.");
         }
         else
         {

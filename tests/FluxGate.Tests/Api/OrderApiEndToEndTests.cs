@@ -8,7 +8,7 @@ using StackExchange.Redis;
 
 namespace FluxGate.Tests.Api;
 
-/// <summary>The spec's contract, row by row, through the whole DevHost graph.</summary>
+/// <summary>The spec's contract, row by row, through the whole graph the AppHost starts.</summary>
 [Collection(GraphCollection.Name)]
 public sealed class OrderApiEndToEndTests(GraphFixture graph) : IDisposable
 {

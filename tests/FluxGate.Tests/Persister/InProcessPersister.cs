@@ -10,7 +10,7 @@ namespace FluxGate.Tests.Persister;
 
 /// <summary>
 /// The persister's real services (consumer, writer, migrator) in a host inside the test process, against real
-/// servers: lets a test run several group members at once and read their state. The DevHost tests run the
+/// servers: lets a test run several group members at once and read their state. The end-to-end tests run the
 /// persister as its own process.
 /// </summary>
 public sealed class InProcessPersister : IAsyncDisposable

@@ -11,7 +11,7 @@ using Xunit.Abstractions;
 namespace FluxGate.Tests.Persister;
 
 /// <summary>
-/// The persister as its own process in the whole DevHost graph: events from Kafka (produced here, or by the api) land
+/// The persister as its own process in the whole graph the AppHost starts: events from Kafka (produced here, or by the api) land
 /// in PostgreSQL exactly once through a kill, a database outage, a poison message and a second member joining.
 /// Each test uses products of its own, since the graph and its database are shared by the collection.
 /// </summary>
