@@ -21,6 +21,8 @@ usage() {
   --environment NAME                                       ASPNETCORE_ENVIRONMENT of the services (Development)
   --state-dir DIR                                          state folder (.fluxgate/): local data, endpoints.json
   --fresh                                                  start the local Redis and PostgreSQL empty
+  --only redis,kafka,postgres                              only these backing services, no FluxGate service
+                                                           (to run a service from an IDE against them)
   -c, --configuration NAME                                 build configuration (Debug; the bench uses Release)
 USAGE
 }
@@ -51,6 +53,9 @@ while (($#)); do
     --environment) switches+=("--FluxGate:Environment=$2"); shift ;;
     --state-dir) switches+=("--FluxGate:StateDirectory=$(realpath -m "$2")"); shift ;;
     --fresh) switches+=("--FluxGate:Fresh=true") ;;
+    --only)
+      IFS=, read -r -a only <<< "$2"; shift
+      for i in "${!only[@]}"; do switches+=("--FluxGate:BackingServicesOnly:$i=${only[$i]}"); done ;;
     -c|--configuration) configuration="$2"; shift ;;
     --*=*) switches+=("$1") ;;
     *) echo "run.sh: unknown option '$1' (see ./run.sh --help)" >&2; exit 2 ;;

@@ -5,6 +5,12 @@ using FluxGate.AppHost.Hosting;
 var builder = DistributedApplication.CreateBuilder(args);
 var options = builder.Configuration.GetSection(FluxGateHostOptions.Section).Get<FluxGateHostOptions>() ?? new();
 var backingServices = new BackingServices(builder, options);
+if (options.BackingServicesOnly is { Length: > 0 } only)
+{
+    backingServices.AddOnly(only);
+    builder.Build().Run();
+    return;
+}
 
 // Generated on first run and kept in the AppHost's user secrets; 44 letters and digits are valid base64 for the
 // 33 bytes Admission:SigningKey takes.

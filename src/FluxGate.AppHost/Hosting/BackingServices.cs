@@ -71,5 +71,21 @@ public sealed class BackingServices
             .AddDatabase(databaseName);
     }
 
+    /// <summary>Only the named backing services (<see cref="FluxGateHostOptions.BackingServicesOnly"/>).</summary>
+    public void AddOnly(IEnumerable<string> names)
+    {
+        foreach (var name in names)
+        {
+            _ = name switch
+            {
+                ResourceNames.Redis => AddRedis(name),
+                ResourceNames.Kafka => AddKafka(name),
+                ResourceNames.Postgres or ResourceNames.Database => AddPostgresDatabase(ResourceNames.Postgres, ResourceNames.Database),
+                _ => throw new DistributedApplicationException(
+                    $"FluxGate:BackingServicesOnly: '{name}' is not a backing service (redis, kafka, postgres)."),
+            };
+        }
+    }
+
     private bool IsGiven(string name) => !string.IsNullOrWhiteSpace(_builder.Configuration.GetConnectionString(name));
 }

@@ -36,6 +36,12 @@ public sealed class FluxGateHostOptions
 
     public ServicePorts Ports { get; set; } = new();
 
+    /// <summary>
+    /// Run only these backing services (<c>redis</c>, <c>kafka</c>, <c>postgres</c>), no FluxGate service: to run a
+    /// service from an IDE against them, or one server for an integration test. Empty: the whole graph.
+    /// </summary>
+    public string[] BackingServicesOnly { get; set; } = [];
+
     /// <summary>Run mode: ports on 127.0.0.1; 0 takes a free one (the tests do).</summary>
     public sealed class ServicePorts
     {

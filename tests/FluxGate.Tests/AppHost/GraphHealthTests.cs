@@ -69,4 +69,10 @@ public sealed class GraphHealthTests(GraphFixture graph, ITestOutputHelper outpu
         Assert.All(ResourceNames.Services, service => Assert.Equal("http", graph.App.GetEndpoint(service).Scheme));
         Assert.Null(graph.App.AdminApiKey);
     }
+
+    [Fact]
+    public Task Every_resource_log_reaches_the_fixture() =>
+        Eventually.UntilAsync(() => Task.FromResult(graph.RecentLogs(5000)),
+            logs => new[] { "[api]", "[persister]", "[waitingroom]", "[redis]", "[postgres]", "[kafka]" }.All(logs.Contains),
+            "every resource's log lines are collected (shown for a failed test)");
 }

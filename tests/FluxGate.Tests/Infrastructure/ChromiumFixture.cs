@@ -1,6 +1,6 @@
 using Microsoft.Playwright;
 
-namespace FluxGate.Tests.WaitingRoom;
+namespace FluxGate.Tests.Infrastructure;
 
 /// <summary>
 /// Debian's headless Chromium driven by Playwright (the driver ships in the NuGet package; no browser download exists

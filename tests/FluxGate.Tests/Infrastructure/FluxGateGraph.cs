@@ -207,27 +207,46 @@ public sealed class FluxGateGraph : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Follows every resource's log. Logs are kept per resource instance (<c>api-xyz</c>, as DCP names it), so each
+    /// instance is followed as it appears, under its resource's name.
+    /// </summary>
     private void StartCollectingLogs()
     {
         var resourceLogs = App.Services.GetRequiredService<ResourceLoggerService>();
-        foreach (var resource in App.Services.GetRequiredService<DistributedApplicationModel>().Resources)
+        var followed = new ConcurrentDictionary<string, bool>();
+        _ = Task.Run(async () =>
         {
-            _ = Task.Run(async () =>
+            try
             {
-                try
+                await foreach (var resource in App.ResourceNotifications.WatchAsync(_stopping.Token))
                 {
-                    await foreach (var batch in resourceLogs.WatchAsync(resource.Name).WithCancellation(_stopping.Token))
+                    if (followed.TryAdd(resource.ResourceId, true))
                     {
-                        foreach (var line in batch)
-                        {
-                            Append($"[{resource.Name}] {line.Content}");
-                        }
+                        _ = FollowAsync(resourceLogs, resource.ResourceId, resource.Resource.Name);
                     }
                 }
-                catch (OperationCanceledException)
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        });
+    }
+
+    private async Task FollowAsync(ResourceLoggerService resourceLogs, string resourceId, string name)
+    {
+        try
+        {
+            await foreach (var batch in resourceLogs.WatchAsync(resourceId).WithCancellation(_stopping.Token))
+            {
+                foreach (var line in batch)
                 {
+                    Append($"[{name}] {line.Content}");
                 }
-            });
+            }
+        }
+        catch (OperationCanceledException)
+        {
         }
     }
 

@@ -1,15 +1,17 @@
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
-using FluxGate.AppHost.Hosting;
+using FluxGate.AppHost;
 using FluxGate.AppHost.Local;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 namespace FluxGate.Tests.Infrastructure;
 
 /// <summary>
-/// One of the AppHost's local servers (redis-server or PostgreSQL) in a small Aspire application of its own, for the
-/// integration tests below the whole graph: the same resource the AppHost runs, on a free port and a throw-away folder.
+/// One of the AppHost's local servers (redis-server or PostgreSQL), alone (<c>FluxGate:BackingServicesOnly</c>), for
+/// the integration tests below the whole graph: the same resource the AppHost runs, on a free port and a throw-away
+/// folder.
 /// </summary>
 public sealed class LocalServerApp : IAsyncDisposable
 {
@@ -18,33 +20,32 @@ public sealed class LocalServerApp : IAsyncDisposable
     private readonly DistributedApplication _app;
     private readonly string _name;
     private readonly string _folder;
-    private readonly Func<string, string> _connectionStringFor;
 
-    private LocalServerApp(DistributedApplication app, string name, string folder, Func<string, string> connectionStringFor)
+    private LocalServerApp(DistributedApplication app, string name, string folder)
     {
         _app = app;
         _name = name;
         _folder = folder;
-        _connectionStringFor = connectionStringFor;
     }
 
-    /// <summary>StackExchange.Redis or Npgsql (database <c>postgres</c>) connection string.</summary>
-    public string ConnectionString => _connectionStringFor("postgres");
+    /// <summary>StackExchange.Redis, or Npgsql to the <c>postgres</c> database.</summary>
+    public string ConnectionString => ConnectionStringFor("postgres");
 
-    /// <summary>PostgreSQL: the connection string of another database on the same server.</summary>
-    public string ConnectionStringFor(string database) => _connectionStringFor(database);
-
-    public static Task<LocalServerApp> StartRedisAsync() => StartAsync("redis", (builder, folder) =>
+    /// <summary>PostgreSQL: the connection string of a database on the server.</summary>
+    public string ConnectionStringFor(string database)
     {
-        var redis = builder.AddLocalRedis("redis", Path.Combine(folder, "redis"), FreePort.OrFree(0)).Resource;
-        return _ => redis.ConnectionString;
-    });
+        var resource = _app.Services.GetRequiredService<DistributedApplicationModel>().Resources.Single(resource => resource.Name == _name);
+        return resource switch
+        {
+            LocalRedisResource redis => redis.ConnectionString,
+            LocalPostgresServerResource postgres => new NpgsqlConnectionStringBuilder(postgres.ConnectionStringFor(database)) { Timeout = 5 }.ConnectionString,
+            _ => throw new InvalidOperationException($"{_name} is not a local server."),
+        };
+    }
 
-    public static Task<LocalServerApp> StartPostgresAsync() => StartAsync("postgres", (builder, folder) =>
-    {
-        var postgres = builder.AddLocalPostgres("postgres", Path.Combine(folder, "postgres"), FreePort.OrFree(0)).Resource;
-        return database => new NpgsqlConnectionStringBuilder(postgres.ConnectionStringFor(database)) { Timeout = 5 }.ConnectionString;
-    });
+    public static Task<LocalServerApp> StartRedisAsync() => StartAsync(ResourceNames.Redis);
+
+    public static Task<LocalServerApp> StartPostgresAsync() => StartAsync(ResourceNames.Postgres);
 
     /// <summary>Stops the server as the dashboard's Stop does.</summary>
     public async Task StopAsync()
@@ -75,17 +76,16 @@ public sealed class LocalServerApp : IAsyncDisposable
         }
     }
 
-    private static async Task<LocalServerApp> StartAsync(string name,
-        Func<IDistributedApplicationTestingBuilder, string, Func<string, string>> addServer)
+    private static async Task<LocalServerApp> StartAsync(string name)
     {
-        // Under /tmp: as root, PostgreSQL runs as the postgres user, which must be able to enter the folder.
         var folder = TempFolder.Create($"fluxgate-{name}-");
         using var timeout = new CancellationTokenSource(StartTimeout);
-        var builder = DistributedApplicationTestingBuilder.Create();
-        var connectionStringFor = addServer(builder, folder);
-        var app = builder.Build();
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.FluxGate_AppHost>(
+            ["--FluxGate:BackingServices=Local", $"--FluxGate:BackingServicesOnly:0={name}", $"--FluxGate:StateDirectory={folder}"],
+            timeout.Token);
+        var app = await builder.BuildAsync(timeout.Token);
         await app.StartAsync(timeout.Token);
         await app.ResourceNotifications.WaitForResourceHealthyAsync(name, timeout.Token);
-        return new LocalServerApp(app, name, folder, connectionStringFor);
+        return new LocalServerApp(app, name, folder);
     }
 }
