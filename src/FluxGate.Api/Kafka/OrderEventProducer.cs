@@ -27,14 +27,23 @@ public sealed partial class OrderEventProducer : IDisposable
     private readonly ProducerConfig _config;
     private readonly ILogger<OrderEventProducer> _logger;
     private readonly OrderMetrics _metrics;
+    private readonly ActivitySource _activitySource;
     private readonly Lock _rebuild = new();
     private IProducer<string, byte[]> _producer;
     private volatile bool _fatal;
 
     public OrderEventProducer(KafkaConnection kafka, IOptions<KafkaProducerOptions> options, OrderMetrics metrics, ILogger<OrderEventProducer> logger)
+        : this(kafka, options, metrics, logger, ProduceTracing.Source)
+    {
+    }
+
+    /// <summary>With an <see cref="ActivitySource"/> of its own, so that a test decides alone whether anyone listens.</summary>
+    internal OrderEventProducer(
+        KafkaConnection kafka, IOptions<KafkaProducerOptions> options, OrderMetrics metrics, ILogger<OrderEventProducer> logger, ActivitySource activitySource)
     {
         _logger = logger;
         _metrics = metrics;
+        _activitySource = activitySource;
         _config = CreateConfig(kafka, options.Value);
         _producer = Build();
     }
@@ -61,27 +70,41 @@ public sealed partial class OrderEventProducer : IDisposable
     {
         var producer = CurrentProducer();
         var message = new Message<string, byte[]> { Key = orderEvent.ProductId, Value = OrderEventSerializer.Serialize(orderEvent) };
+        using var activity = ProduceTracing.Start(_activitySource, message);
         var started = Stopwatch.GetTimestamp();
         try
         {
             // No request cancellation here: once handed over, the message may land whether or not the
             // shopper still waits, and the outcome must be known to keep Redis and Kafka in step.
-            await producer.ProduceAsync(Topics.Orders, message).ConfigureAwait(false);
+            var delivery = await producer.ProduceAsync(Topics.Orders, message).ConfigureAwait(false);
             _metrics.RecordProduce(Stopwatch.GetElapsedTime(started), succeeded: true);
+            if (activity is not null)
+            {
+                ProduceTracing.Delivered(activity, delivery.TopicPartitionOffset);
+            }
             return DeliveryOutcome.Persisted;
         }
         catch (ProduceException<string, byte[]> exception)
         {
             _metrics.RecordProduce(Stopwatch.GetElapsedTime(started), succeeded: false);
             LogProduceFailed(_logger, orderEvent.ProductId, exception.Error.Code, exception.DeliveryResult?.Status, exception.Error.Reason);
-            return exception.DeliveryResult?.Status == PersistenceStatus.PossiblyPersisted
+            var outcome = exception.DeliveryResult?.Status == PersistenceStatus.PossiblyPersisted
                 ? DeliveryOutcome.PossiblyPersisted
                 : DeliveryOutcome.NotPersisted;
+            if (activity is not null)
+            {
+                ProduceTracing.Failed(activity, exception.Error, outcome);
+            }
+            return outcome;
         }
         catch (KafkaException exception)
         {
             _metrics.RecordProduce(Stopwatch.GetElapsedTime(started), succeeded: false);
             LogProduceFailed(_logger, orderEvent.ProductId, exception.Error.Code, null, exception.Error.Reason);
+            if (activity is not null)
+            {
+                ProduceTracing.Failed(activity, exception.Error, DeliveryOutcome.NotPersisted);
+            }
             return DeliveryOutcome.NotPersisted;
         }
     }

@@ -35,6 +35,7 @@ public sealed partial class OrdersConsumer(
 
     private readonly PersisterOptions _options = options.Value;
     private readonly PendingBatch _pending = new();
+    private readonly BatchTracing _tracing = new(options.Value.Topic, options.Value.GroupId);
     private readonly Dictionary<TopicPartition, long> _committed = [];
     private readonly HashSet<TopicPartition> _owned = [];
     private readonly Backoff _backoff = new(
@@ -110,6 +111,7 @@ public sealed partial class OrdersConsumer(
         {
             // Leave the group now rather than after the session timeout, so the partitions move on at once.
             _pending.Clear();
+            _tracing.Clear();
             consumer.Close();
         }
     }
@@ -164,6 +166,7 @@ public sealed partial class OrdersConsumer(
                     continue;
                 }
                 _pending.Add(OrderMessageDecoder.Decode(result), timeProvider.GetUtcNow());
+                _tracing.Taken(result);
                 consumed++;
             }
         }
@@ -189,8 +192,21 @@ public sealed partial class OrdersConsumer(
 
     private bool LingerElapsed() => RemainingLinger() == TimeSpan.Zero;
 
-    /// <summary>Writes the pending batch until it lands, then commits its offsets.</summary>
+    /// <summary>Writes the pending batch until it lands, then commits its offsets; all of it inside the batch's span.</summary>
     private void Land(IConsumer<byte[]?, byte[]?> consumer, CancellationToken stoppingToken)
+    {
+        _tracing.BatchStarted(_pending.Count);
+        try
+        {
+            WriteAndCommit(consumer, stoppingToken);
+        }
+        finally
+        {
+            _tracing.BatchEnded();
+        }
+    }
+
+    private void WriteAndCommit(IConsumer<byte[]?, byte[]?> consumer, CancellationToken stoppingToken)
     {
         var started = Stopwatch.GetTimestamp();
         var outcome = WriteUntilLanded(consumer, stoppingToken);
@@ -214,7 +230,9 @@ public sealed partial class OrdersConsumer(
             // The batch is in the database with its applied offsets: a replay from the older committed offset is
             // skipped there, so a failed commit costs a re-read, never a duplicate.
             LogCommitFailed(exception.Error.Code, exception.Error.Reason);
+            _tracing.CommitFailed(exception);
         }
+        _tracing.Landed(outcome);
 
         var duration = Stopwatch.GetElapsedTime(started);
         metrics.Landed(outcome, duration);
@@ -248,6 +266,7 @@ public sealed partial class OrdersConsumer(
                     var delay = _backoff.Delay(attempt);
                     state.Enter(ConsumerPhase.RetryingWrite, exception.Message);
                     metrics.WriteRetried();
+                    _tracing.WriteFailed(exception);
                     LogWriteFailed(exception, _pending.Count, attempt, delay.TotalMilliseconds);
                     if (!paused)
                     {
@@ -331,6 +350,7 @@ public sealed partial class OrdersConsumer(
     private void OnGivenUp(List<TopicPartition> partitions, bool lost)
     {
         var abandoned = _pending.Abandon(partitions);
+        _tracing.Abandon(partitions);
         foreach (var partition in partitions)
         {
             _committed.Remove(partition);
