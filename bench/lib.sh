@@ -1,5 +1,7 @@
-# Shared by bench/run.sh and bench/profile.sh: machine prerequisites, the Release build, and the DevHost graph's
-# lifecycle (start on free ports in a throw-away state folder, wait for endpoints.json, stop, check nothing is left).
+# Shared by bench/run.sh and bench/profile.sh: machine prerequisites, the Release build, and the graph's lifecycle
+# through FluxGate.AppHost (start on free ports in a throw-away state folder, wait for endpoints.json, stop, check
+# nothing is left). The graph runs in bench/apphost (FluxGate.Bench.AppHost): the AppHost's own graph, in that process,
+# without the Aspire dashboard and without OTLP export; bench/README.md ("The graph") says what differs from ./run.sh.
 # Expects BENCH_DIR (the bench/ folder) to be set by the sourcing script.
 
 REPO_ROOT="$(cd "$BENCH_DIR/.." && pwd)"
@@ -7,7 +9,10 @@ RESULTS_DIR="$BENCH_DIR/results"
 HARNESS=(python3 "$BENCH_DIR/harness/bench.py")
 
 ENVIRONMENT="${BENCH_ENVIRONMENT:-Production}"
-DEVHOST_DLL="$REPO_ROOT/src/FluxGate.DevHost/bin/Release/net10.0/FluxGate.DevHost.dll"
+APPHOST_PROJECT="$BENCH_DIR/apphost/FluxGate.Bench.AppHost.csproj"
+APPHOST_BIN="$BENCH_DIR/apphost/bin/Release/net10.0/FluxGate.Bench.AppHost"
+# Extra AppHost arguments for an experiment; BENCH_DEVHOST_ARGS is the old name.
+BENCH_APPHOST_ARGS="${BENCH_APPHOST_ARGS:-${BENCH_DEVHOST_ARGS:-}}"
 
 log() { printf '[bench] %s\n' "$*" >&2; }
 
@@ -30,99 +35,148 @@ install_missing() {
   command -v dotnet >/dev/null || { log "the .NET SDK (dotnet) is required"; exit 1; }
 }
 
-# --- the DevHost graph --------------------------------------------------------------------------------------
-DEVHOST_PID=""
+# --- the AppHost graph --------------------------------------------------------------------------------------
+APPHOST_PID=""
 STATE_DIR=""
+
+# ./run.sh's options (the subset an experiment needs) → AppHost configuration switches, one per line.
+# --FluxGate:…=… and other --Key=Value switches pass through unchanged.
+apphost_switches() {
+  local setting scope
+  while (($#)); do
+    case "$1" in
+      --setting)
+        setting="$2"; shift; scope=all
+        case "${setting%%:*}" in api|persister|waitingroom) scope="${setting%%:*}"; setting="${setting#*:}" ;; esac
+        echo "--FluxGate:Settings:$scope:$setting" ;;
+      --api-port) echo "--FluxGate:Ports:Api=$2"; shift ;;
+      --persister-port) echo "--FluxGate:Ports:Persister=$2"; shift ;;
+      --waitingroom-port) echo "--FluxGate:Ports:WaitingRoom=$2"; shift ;;
+      --redis-port) echo "--FluxGate:Ports:Redis=$2"; shift ;;
+      --postgres-port) echo "--FluxGate:Ports:Postgres=$2"; shift ;;
+      --redis) echo "--ConnectionStrings:redis=$2"; shift ;;
+      --kafka) echo "--ConnectionStrings:kafka=$2"; shift ;;
+      --postgres) echo "--ConnectionStrings:fluxgate=$2"; shift ;;
+      --environment) echo "--FluxGate:Environment=$2"; shift ;;
+      --admin-api-key) echo "--FluxGate:AdminApiKey=$2"; shift ;;
+      --*=*) echo "$1" ;;
+      *) log "unknown AppHost option '$1' (use ./run.sh's options or --FluxGate:Key=Value)"; return 2 ;;
+    esac
+    shift
+  done
+}
 
 # What the services said about trouble (exits, exceptions, errors): for the log of a failed run.
 show_service_trouble() {
-  [[ -f "${DEVHOST_LOG:-}" ]] || return 0
-  log "last service errors in $DEVHOST_LOG:"
-  grep -E '^\[(api|persister|devhost)\]' "$DEVHOST_LOG" | grep -i -E -A3 'fail|crit|exception|exit|error|unhandled|killed' \
-    | tail -n 40 >&2 || true
+  [[ -f "${APPHOST_LOG:-}" ]] || return 0
+  log "last service errors in $APPHOST_LOG:"
+  grep -E '^\[(api|persister|waitingroom|redis|postgres|kafka)\]|^[0-9:.]+ (fail|crit|warn)' "$APPHOST_LOG" \
+    | grep -i -E -A3 'fail|crit|exception|exit|error|unhandled|killed' | tail -n 40 >&2 || true
 }
 
 stop_graph() {
-  if [[ -n "$DEVHOST_PID" ]]; then
-    stop_devhost "$DEVHOST_PID"
-    DEVHOST_PID=""
+  if [[ -n "$APPHOST_PID" ]]; then
+    stop_apphost "$APPHOST_PID"
+    APPHOST_PID=""
   fi
   [[ -n "$STATE_DIR" ]] && rm -rf "$STATE_DIR"
   STATE_DIR=""
 }
 
-stop_devhost() {
-  local pid="$1" children
-  children="$("${HARNESS[@]}" descendants "$pid" 2>/dev/null || true)"
+stop_apphost() {
+  local pid="$1" members
+  # DCP (Aspire's orchestrator) and what it started are not descendants of the AppHost: graph-pids finds them too.
+  members="$("${HARNESS[@]}" graph-pids "$pid" 2>/dev/null || true)"
   if kill -0 "$pid" 2>/dev/null; then
-    log "stopping the DevHost (pid $pid) with SIGTERM"
+    log "stopping the AppHost (pid $pid) with SIGTERM"
     kill -TERM "$pid" 2>/dev/null || true
     for _ in $(seq 1 240); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
     if kill -0 "$pid" 2>/dev/null; then
-      log "the DevHost did not stop within 120 s: SIGKILL"
+      log "the AppHost did not stop within 120 s: SIGKILL"
       kill -KILL "$pid" 2>/dev/null || true
       STOP_FAILED=1
     fi
     wait "$pid" 2>/dev/null || true
   fi
-  # Nothing of the graph may outlive it.
+  # Nothing of the graph may outlive it. DCP tears down what it started after the AppHost has gone: give it a moment.
   local left=()
-  for child in $children; do
-    if kill -0 "$child" 2>/dev/null && [[ "$(cut -d' ' -f3 "/proc/$child/stat" 2>/dev/null)" != "Z" ]]; then
-      left+=("$child")
-    fi
+  for _ in $(seq 1 20); do
+    left=()
+    for member in $members; do
+      if [[ "$member" != "$pid" ]] && kill -0 "$member" 2>/dev/null \
+        && [[ "$(cut -d' ' -f3 "/proc/$member/stat" 2>/dev/null)" != "Z" ]]; then
+        left+=("$member")
+      fi
+    done
+    ((${#left[@]})) || break
+    sleep 0.5
   done
   if ((${#left[@]})); then
-    log "processes left behind by the DevHost: ${left[*]} — killing them"
-    for child in "${left[@]}"; do ps -o pid=,args= -p "$child" >&2 || true; kill -KILL "$child" 2>/dev/null || true; done
+    log "processes left behind by the AppHost: ${left[*]} — killing them"
+    for member in "${left[@]}"; do ps -o pid=,args= -p "$member" >&2 || true; kill -KILL "$member" 2>/dev/null || true; done
     STOP_FAILED=1
   fi
 }
 STOP_FAILED=0
 
-# start_graph <graph> [extra DevHost arguments…]: sets DEVHOST_PID, ENDPOINTS and DEVHOST_LOG.
+# start_graph <graph> [extra AppHost options…]: sets APPHOST_PID, ENDPOINTS and APPHOST_LOG.
 start_graph() {
-  local graph="$1" settings=()
+  local graph="$1" options=() switches=()
   shift
-  read -r api_port waitingroom_port persister_port redis_port postgres_port < <("${HARNESS[@]}" free-ports 5)
-  while read -r setting; do settings+=(--setting "$setting"); done < <("${HARNESS[@]}" devhost-settings "$graph")
+  while read -r setting; do options+=(--setting "$setting"); done < <("${HARNESS[@]}" graph-settings "$graph")
+  # shellcheck disable=SC2206 # word splitting of the experiment's arguments is intended
+  options+=("$@" ${BENCH_APPHOST_ARGS})
+  local text
+  text="$(apphost_switches "${options[@]}")" || return 1
+  [[ -z "$text" ]] || mapfile -t switches <<<"$text"
   STATE_DIR="$(mktemp -d "${TMPDIR:-/tmp}/fluxgate-bench.XXXXXX")"
+  # As root PostgreSQL runs as the postgres user: it must be able to enter the folder (else its data goes to /var/tmp).
   chmod 755 "$STATE_DIR"
-  DEVHOST_LOG="$RESULTS_DIR/devhost-$graph.log"
-  local devhost_log="$DEVHOST_LOG"
-  log "starting the DevHost graph '$graph' (environment $ENVIRONMENT, api on port $api_port, state in $STATE_DIR)"
-  dotnet "$DEVHOST_DLL" \
-    --api-port "$api_port" --waitingroom-port "$waitingroom_port" --persister-port "$persister_port" \
-    --redis-port "$redis_port" --postgres-port "$postgres_port" \
-    --state-dir "$STATE_DIR" --fresh --environment "$ENVIRONMENT" \
-    "${settings[@]}" "$@" ${BENCH_DEVHOST_ARGS:-} --admin-api-key >"$devhost_log" 2>&1 &
-  DEVHOST_PID=$!
+  APPHOST_LOG="$RESULTS_DIR/apphost-$graph.log"
+  local apphost_log="$APPHOST_LOG" admin_key
+  admin_key="$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')"
+  log "starting the AppHost graph '$graph' (environment $ENVIRONMENT, state in $STATE_DIR)"
+  # Service ports 0: free ones (the AppHost's default are 3000/3100/4000); Redis and PostgreSQL take free ones anyway.
+  "$APPHOST_BIN" \
+    --FluxGate:BackingServices=Local \
+    --FluxGate:Ports:Api=0 --FluxGate:Ports:Persister=0 --FluxGate:Ports:WaitingRoom=0 \
+    --FluxGate:StateDirectory="$STATE_DIR" --FluxGate:Fresh=true --FluxGate:Environment="$ENVIRONMENT" \
+    --FluxGate:AdminApiKey="$admin_key" \
+    "${switches[@]}" >"$apphost_log" 2>&1 &
+  APPHOST_PID=$!
   local endpoints="$STATE_DIR/endpoints.json"
   for _ in $(seq 1 600); do
     [[ -s "$endpoints" ]] && break
-    if ! kill -0 "$DEVHOST_PID" 2>/dev/null; then
-      log "the DevHost exited before the graph was up; last lines of $devhost_log:"
-      tail -n 40 "$devhost_log" >&2
-      wait "$DEVHOST_PID" 2>/dev/null || true
-      DEVHOST_PID=""
+    if ! kill -0 "$APPHOST_PID" 2>/dev/null; then
+      log "the AppHost exited before the graph was up; last lines of $apphost_log:"
+      tail -n 40 "$apphost_log" >&2
+      wait "$APPHOST_PID" 2>/dev/null || true
+      # Whatever DCP had started is stopped by DCP itself (it monitors the AppHost); check it did.
       stop_graph
       return 1
     fi
     sleep 0.5
   done
-  [[ -s "$endpoints" ]] || { log "no $endpoints after 300 s; see $devhost_log"; return 1; }
+  [[ -s "$endpoints" ]] || { log "no $endpoints after 300 s; see $apphost_log"; return 1; }
   sleep 0.5 # the file is written in one go, but give the writer its close
   ENDPOINTS="$endpoints"
+  if [[ -n "${BENCH_REDIS_APPENDONLY:-}" ]]; then
+    # The AppHost's local Redis keeps an append-only file (appendfsync everysec); "no" measures it without.
+    local redis
+    redis="$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["connectionStrings"]["redis"].split(",")[0])' "$endpoints")"
+    log "redis $redis: CONFIG SET appendonly $BENCH_REDIS_APPENDONLY"
+    redis-cli -h "${redis%:*}" -p "${redis##*:}" config set appendonly "$BENCH_REDIS_APPENDONLY" >/dev/null
+  fi
 }
 
 build_release() {
   if [[ -n "${BENCH_NO_BUILD:-}" ]]; then
     log "BENCH_NO_BUILD set: using the existing Release build"
   else
-    log "dotnet build -c Release (the DevHost builds the api, persister and waitingroom with it)"
-    dotnet build "$REPO_ROOT/src/FluxGate.DevHost/FluxGate.DevHost.csproj" -c Release -nologo -v quiet -clp:"ErrorsOnly;NoSummary" >&2
+    log "dotnet build -c Release bench/apphost (builds FluxGate.AppHost, the api, persister and waitingroom with it)"
+    dotnet build "$APPHOST_PROJECT" -c Release -nologo -v quiet -clp:"ErrorsOnly;NoSummary" >&2
     dotnet build "$BENCH_DIR/tools/RuntimeCounters/RuntimeCounters.csproj" -c Release -nologo -v quiet -clp:"ErrorsOnly;NoSummary" >&2 \
       || log "bench/tools/RuntimeCounters did not build: the results will have no allocation and GC figures"
   fi
-  [[ -f "$DEVHOST_DLL" ]] || { log "$DEVHOST_DLL is missing: build first"; return 1; }
+  [[ -x "$APPHOST_BIN" ]] || { log "$APPHOST_BIN is missing: build first"; return 1; }
 }

@@ -46,9 +46,8 @@ log "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 # The perf map names JIT'd code; with W^X on, that code runs from a memfd double mapping that perf does not
 # match against the map, so W^X is off for the profiled api.
 start_graph throughput --setting api:DOTNET_PerfMapEnabled=1 --setting api:DOTNET_EnableWriteXorExecute=0
-API_PID="$(python3 -c "
-import sys; sys.path.insert(0, '$BENCH_DIR/harness'); import procstat
-print(procstat.Graph($DEVHOST_PID).pids['api'])")"
+# The FluxGate.Api process itself, not the `dotnet run` Aspire starts it with.
+API_PID="$("${HARNESS[@]}" api-pid "$APPHOST_PID")"
 PRODUCT="profile-$SCENARIO-$(date +%H%M%S)"
 log "api pid $API_PID; warming up on $PRODUCT"
 "${HARNESS[@]}" drive --endpoints "$ENDPOINTS" --product "$PRODUCT" --stock "$STOCK" --mode "$MODE" --duration 10s >/dev/null

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# FluxGate benchmark: builds Release, starts the DevHost graph, drives POST /order with wrk, measures the
-# Redis ceiling, prints a markdown table and writes bench/results/latest.json. See bench/README.md.
+# FluxGate benchmark: builds Release, starts the graph through FluxGate.AppHost (bench/apphost: no dashboard, no OTLP
+# export), drives POST /order with wrk, measures the Redis ceiling, prints a markdown table and writes
+# bench/results/latest.json. See bench/README.md.
 #
 #   bench/run.sh [scenario…]     scenarios: accept-heavy sold-out duplicate flash-sale rate-limited (default: all)
 #
 # Environment: WRK_THREADS (2) WRK_CONNECTIONS (64) WRK_DURATION (20s) WRK_WARMUP (5s) CEILING_REQUESTS (2000000; 0 skips the ceiling)
 #              CEILING_PIPELINE (16) DRAIN_TIMEOUT (300 s) BENCH_ENVIRONMENT (Production) BENCH_NO_BUILD (unset)
-#              BENCH_DEVHOST_ARGS (extra DevHost arguments, e.g. "--setting api:Kafka:Producer:LingerMs=5")
+#              BENCH_APPHOST_ARGS (extra AppHost arguments, e.g. "--setting api:Kafka:Producer:LingerMs=5";
+#              BENCH_DEVHOST_ARGS is the old name) BENCH_REDIS_APPENDONLY (unset; "no" turns Redis's AOF off)
 set -euo pipefail
 
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -34,7 +36,7 @@ for graph in "${GRAPHS_NEEDED[@]}"; do
   rm -f "$partial"
   if start_graph "$graph"; then
     ceiling=(); [[ "$graph" == "throughput" && "${CEILING_REQUESTS:-1}" != "0" ]] && ceiling=(--ceiling)
-    "${HARNESS[@]}" measure --endpoints "$ENDPOINTS" --devhost-pid "$DEVHOST_PID" --graph "$graph" \
+    "${HARNESS[@]}" measure --endpoints "$ENDPOINTS" --apphost-pid "$APPHOST_PID" --graph "$graph" \
       "${ceiling[@]}" --out "$partial" "${SCENARIOS[@]}" || { FAILED=1; show_service_trouble; }
   else
     FAILED=1

@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
-"""The harness behind bench/run.sh. run.sh owns the DevHost's lifecycle; this file knows the scenarios,
-measures them against a running graph, and writes the results.
+"""The harness behind bench/run.sh. run.sh (bench/lib.sh) owns the AppHost's lifecycle; this file knows the
+scenarios, measures them against a running graph, and writes the results.
 
   bench.py plan [scenario…]                 graphs needed, in order (one per line)
-  bench.py devhost-settings <graph>         the DevHost --setting arguments of a graph (one per line)
-  bench.py free-ports <n>                   n free TCP ports on 127.0.0.1
-  bench.py descendants <pid>                live descendants of a process
+  bench.py graph-settings <graph>           the --setting arguments of a graph (one per line)
+  bench.py graph-pids <pid>                 live processes of the AppHost <pid>'s graph (with DCP's, which are not
+                                            its descendants)
+  bench.py api-pid <pid>                    the api process (FluxGate.Api itself, not its `dotnet run`) of that graph
   bench.py measure …                        run one graph's scenarios, write a partial result
   bench.py drive …                          load without measuring (for bench/profile.sh)
   bench.py report …                         merge partial results: latest.json + markdown on stdout
@@ -14,7 +15,6 @@ measures them against a running graph, and writes the results.
 import argparse
 import json
 import os
-import socket
 import sys
 import time
 import traceback
@@ -45,24 +45,31 @@ def cmd_plan(args):
     print("\n".join(graphs))
 
 
-def cmd_devhost_settings(args):
+def cmd_graph_settings(args):
     for key, value in GRAPHS[args.graph].api_settings.items():
         print(f"api:{key}={value}")
 
 
-def cmd_free_ports(args):
-    sockets = []
-    for _ in range(args.count):
-        s = socket.socket()
-        s.bind(("127.0.0.1", 0))
-        sockets.append(s)
-    print(" ".join(str(s.getsockname()[1]) for s in sockets))
-    for s in sockets:
-        s.close()
+def cmd_graph_pids(args):
+    print(" ".join(str(p) for p in procstat.graph_pids(args.pid)))
 
 
-def cmd_descendants(args):
-    print(" ".join(str(p) for p in procstat.descendants(args.pid)))
+def cmd_api_pid(args):
+    pid = procstat.Graph(args.pid).pids.get("api")
+    if pid is None:
+        sys.exit(f"no api process in the graph of AppHost pid {args.pid}")
+    print(pid)
+
+
+def load_endpoints(path):
+    """endpoints.json, with the services' URLs on 127.0.0.1: the AppHost says localhost, which the services listen on
+    in both families, and wrk and urllib would pick ::1 first (the DevHost's figures were on IPv4 loopback)."""
+    with open(path) as handle:
+        endpoints = json.load(handle)
+    for name in ("api", "persister", "waitingroom"):
+        if isinstance(endpoints.get(name), str):
+            endpoints[name] = endpoints[name].replace("://localhost:", "://127.0.0.1:")
+    return endpoints
 
 
 def wrk_settings():
@@ -75,16 +82,15 @@ def wrk_settings():
 
 
 def cmd_measure(args):
-    with open(args.endpoints) as handle:
-        endpoints = json.load(handle)
+    endpoints = load_endpoints(args.endpoints)
     strings = endpoints["connectionStrings"]
     api = Api(endpoints["api"], endpoints.get("adminApiKey"))
     redis = Redis(strings["redis"])
     postgres = Postgres(strings["fluxgate"])
-    graph = procstat.Graph(args.devhost_pid)
+    graph = procstat.Graph(args.apphost_pid)
     missing = graph.missing(ROLES_REQUIRED)
     if missing:
-        sys.exit(f"could not find the graph's {', '.join(missing)} process(es) under DevHost pid {args.devhost_pid}")
+        sys.exit(f"could not find the graph's {', '.join(missing)} process(es) of AppHost pid {args.apphost_pid}")
     print(f"[bench] graph {args.graph}: " + ", ".join(f"{k}={v}" for k, v in graph.pids.items()), file=sys.stderr)
 
     settings = wrk_settings()
@@ -116,7 +122,7 @@ def cmd_measure(args):
         dead = [role for role in ROLES_REQUIRED if not procstat.alive(graph.pids[role])]
         if dead:
             print(f"[bench] {', '.join(dead)} exited during {name}: stopping this graph's scenarios", file=sys.stderr)
-            result.setdefault("error", f"{', '.join(dead)} exited during the scenario (see bench/results/devhost-{args.graph}.log)")
+            result.setdefault("error", f"{', '.join(dead)} exited during the scenario (see bench/results/apphost-{args.graph}.log)")
             break
 
     # The ceiling last: its millions of keys would otherwise sit in Redis (and grow its tables) during the scenarios.
@@ -140,8 +146,7 @@ def cmd_measure(args):
 
 def cmd_drive(args):
     """Load without measurement (for profiling): init the product, then wrk for a while."""
-    with open(args.endpoints) as handle:
-        endpoints = json.load(handle)
+    endpoints = load_endpoints(args.endpoints)
     api = Api(endpoints["api"], endpoints.get("adminApiKey"))
     if args.stock is not None:
         api.init_stock(args.product, args.stock)
@@ -195,12 +200,12 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("plan"); p.add_argument("scenarios", nargs="*"); p.set_defaults(run=cmd_plan)
-    p = sub.add_parser("devhost-settings"); p.add_argument("graph", choices=GRAPHS); p.set_defaults(run=cmd_devhost_settings)
-    p = sub.add_parser("free-ports"); p.add_argument("count", type=int); p.set_defaults(run=cmd_free_ports)
-    p = sub.add_parser("descendants"); p.add_argument("pid", type=int); p.set_defaults(run=cmd_descendants)
+    p = sub.add_parser("graph-settings"); p.add_argument("graph", choices=GRAPHS); p.set_defaults(run=cmd_graph_settings)
+    p = sub.add_parser("graph-pids"); p.add_argument("pid", type=int); p.set_defaults(run=cmd_graph_pids)
+    p = sub.add_parser("api-pid"); p.add_argument("pid", type=int); p.set_defaults(run=cmd_api_pid)
     p = sub.add_parser("measure")
     p.add_argument("--endpoints", required=True)
-    p.add_argument("--devhost-pid", type=int, required=True)
+    p.add_argument("--apphost-pid", type=int, required=True, help="appHostPid of endpoints.json")
     p.add_argument("--graph", choices=GRAPHS, required=True)
     p.add_argument("--ceiling", action="store_true", help="also measure the redis-benchmark ceiling on this graph's Redis")
     p.add_argument("--drain-timeout", type=float, default=float(os.environ.get("DRAIN_TIMEOUT", "300")))

@@ -1,5 +1,5 @@
 """The graph's servers as the harness reaches them: the api over HTTP, Redis through redis-cli,
-PostgreSQL through psql, each from the connection strings in the DevHost's endpoints.json."""
+PostgreSQL through psql, each from the connection strings in the AppHost's endpoints.json."""
 
 import json
 import os

@@ -67,14 +67,19 @@ def redis_ceiling(redis, connections, pipeline, requests, idempotency_ttl_ms, pr
     redis.call("SET", stock_key, 10**15)
     redis.call("DEL", f"fg:{{{product_id}}}:rate")
 
+    keys = [stock_key, f"fg:{{{product_id}}}:rate", f"fg:{{{product_id}}}:idem:__rand_int__"]
+    args = ["__rand_int__", str(idempotency_ttl_ms), "100000000", "100000000", "600000"]
+    if "ARGV[7]" in ORDER_SCRIPT.read_text():
+        # The layout with the in-flight record (KEYS[4], a hash; ARGV[6] how long an unresolved key outlives its TTL,
+        # ARGV[7] the admission ticket), which the admission-used key moved behind.
+        keys.append(f"fg:{{{product_id}}}:inflight")
+        args += ["3600000", ""]
+
     def run(random_keys, count):
         command = ["redis-benchmark", *redis.cli_args(), "-c", str(connections), "-P", str(pipeline), "-n", str(count), "--csv"]
         if random_keys:
             command += ["-r", "2000000000"]
-        command += [
-            "EVALSHA", sha, "3", stock_key, f"fg:{{{product_id}}}:rate", f"fg:{{{product_id}}}:idem:__rand_int__",
-            "__rand_int__", str(idempotency_ttl_ms), "100000000", "100000000", "600000",
-        ]
+        command += ["EVALSHA", sha, str(len(keys)), *keys, *args]
         result = subprocess.run(command, capture_output=True, text=True, timeout=600)
         if result.returncode != 0:
             raise RuntimeError(f"redis-benchmark failed: {result.stderr.strip()}")

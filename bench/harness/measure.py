@@ -145,7 +145,7 @@ def run_scenario(scenario, run_id, api, redis: Redis, postgres: Postgres, graph:
         "invariants": {**checks, "failures": failures},
         "drain_seconds": round(drain_seconds, 2) if drain_seconds is not None else None,
         "persister_backlog_at_end": stock_taken - rows_at_end,
-        "drain_cpu_seconds": {k: v for k, v in drain_cpu.items() if k in ("persister", "postgres", "devhost")},
+        "drain_cpu_seconds": {k: v for k, v in drain_cpu.items() if k in ("persister", "postgres", "apphost")},
     })
     if scenario.sustained_accepts and drain_seconds is not None:
         # Orders arrive at a steady rate for the whole run: rows per second from the start of the load to the last row.

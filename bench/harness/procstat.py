@@ -1,7 +1,8 @@
 """CPU time and memory of the graph's processes, read from /proc.
 
 CPU seconds are utime+stime deltas. For PostgreSQL the server is the postmaster plus every backend
-it forked: the sum over the live ones, plus the postmaster's cutime+cstime for backends that exited.
+it forked: the sum over the live ones, plus the postmaster's cutime+cstime for backends that exited;
+the same for redis-server and the children it forks to rewrite its append-only file.
 """
 
 import os
@@ -103,37 +104,89 @@ def machine_busy_ticks():
     return user + nice + system + irq + softirq + steal
 
 
+def argv(pid):
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as handle:
+            return [part.decode(errors="replace") for part in handle.read().split(b"\0") if part]
+    except OSError:
+        return []
+
+
+def dcp_roots(apphost_pid):
+    """Aspire's orchestrator for an AppHost: `dcp start-apiserver --monitor <AppHost pid>`. It is not a descendant of
+    the AppHost (it leaves the AppHost's process tree for init's); every process of the graph is one of its."""
+    roots = []
+    for pid in all_pids():
+        args = argv(pid)
+        if not args or os.path.basename(args[0]) != "dcp":
+            continue
+        for i, arg in enumerate(args):
+            value = arg.split("=", 1)[1] if arg.startswith("--monitor=") else args[i + 1] if arg == "--monitor" and i + 1 < len(args) else None
+            if value == str(apphost_pid):
+                roots.append(pid)
+    return roots
+
+
+def graph_pids(apphost_pid):
+    """Every live process of an AppHost's graph: the AppHost, its descendants, DCP and everything DCP started."""
+    found = [apphost_pid] + descendants(apphost_pid)
+    for root in dcp_roots(apphost_pid):
+        found += [root] + descendants(root)
+    return [pid for pid in dict.fromkeys(found) if alive(pid)]
+
+
 class Graph:
-    """The processes of one DevHost run, found as descendants of the DevHost process."""
+    """The processes of one AppHost run (bench/apphost), by role:
 
-    MARKERS = {
-        "api": "FluxGate.Api.dll",
-        "persister": "FluxGate.Persister.dll",
-        "waitingroom": "FluxGate.WaitingRoom.dll",
-    }
+    api, persister, waitingroom  the service processes themselves (…/bin/Release/net10.0/FluxGate.Api), not the
+                                 `dotnet run` that Aspire starts each one with;
+    redis, postgres              redis-server and its AOF-rewrite children; the postmaster plus every backend
+                                 (children: live ones, and those reaped);
+    apphost                      the AppHost process, which hosts the librdkafka mock broker;
+    dcp                          the rest: Aspire's orchestrator (dcp start-apiserver, run-controllers, one
+                                 monitor-process per resource), the `dotnet run` wrappers, postgres.sh's bash.
+    """
 
-    def __init__(self, devhost_pid):
-        self.pids = {"devhost": devhost_pid}
-        self.postgres_backends_root = None
-        for pid in descendants(devhost_pid):
-            line = cmdline(pid)
-            name = comm(pid) if alive(pid) else ""
-            for role, marker in self.MARKERS.items():
-                if marker in line:
-                    self.pids[role] = pid
-            if name == "redis-server":
+    SERVICES = {"FluxGate.Api": "api", "FluxGate.Persister": "persister", "FluxGate.WaitingRoom": "waitingroom"}
+    GROUPS = ("dcp",)
+
+    def __init__(self, apphost_pid):
+        self.pids = {"apphost": apphost_pid}
+        self.members = {"dcp": []}
+        roots = dcp_roots(apphost_pid)
+        if roots:
+            self.pids["dcp"] = roots[0]
+        for pid in graph_pids(apphost_pid):
+            if pid == apphost_pid:
+                continue
+            args = argv(pid)
+            executable = os.path.basename(args[0]) if args else ""
+            try:
+                name, parent = comm(pid), comm(parent_of(pid))
+            except OSError:
+                continue  # gone meanwhile
+            if executable in self.SERVICES:
+                self.pids[self.SERVICES[executable]] = pid
+            elif name == "redis-server":
                 self.pids.setdefault("redis", pid)
-            if name == "postgres" and comm(parent_of(pid)) != "postgres":
-                self.pids["postgres"] = pid  # the postmaster; backends are its children
+            elif name == "postgres":
+                if parent != "postgres":
+                    self.pids["postgres"] = pid  # the postmaster; backends are its children
+            else:
+                self.members["dcp"].append(pid)
 
     def missing(self, roles):
         return [role for role in roles if role not in self.pids]
 
     def _ticks(self, role):
+        if role in self.GROUPS:
+            # Per process: one that exits between two snapshots drops out instead of making the difference negative.
+            return {pid: cpu_ticks(pid) for pid in self.members[role] if alive(pid)}
         pid = self.pids.get(role)
         if pid is None:
             return None
-        if role == "postgres":
+        if role in ("postgres", "redis"):
+            # Backends; Redis's AOF rewrite (and RDB save) children: live ones, and those it has reaped.
             return cpu_ticks(pid, include_reaped_children=True) + sum(cpu_ticks(child) for child in descendants(pid))
         return cpu_ticks(pid)
 
@@ -144,11 +197,17 @@ class Graph:
         return ticks
 
 
+def _delta(before, after):
+    if isinstance(before, dict):
+        return sum(after[pid] - ticks for pid, ticks in before.items() if pid in after)
+    return after - before
+
+
 def cpu_seconds(before, after, extra=None):
     """Seconds per role between two snapshots; "other" is what the rest of the machine used meanwhile
     (other helpers' builds on a shared box), after taking out the graph, wrk and `extra` (role: seconds)."""
     seconds = {
-        role: round((after[role] - before[role]) / CLOCK_TICKS, 2)
+        role: round(_delta(before[role], after[role]) / CLOCK_TICKS, 2)
         for role in before
         if role != "machine" and before[role] is not None and after.get(role) is not None
     }

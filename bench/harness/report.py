@@ -90,11 +90,12 @@ def markdown(document):
             f"| {_fmt(s.get('ratio_to_ceiling'), 3)} | {'ok' if s['invariants_ok'] else 'FAIL'} "
             f"| {_fmt(s['drain_seconds'], 2)} |")
 
-    roles = ["api", "redis", "persister", "postgres", "devhost", "waitingroom", "wrk", "other"]
+    roles = ["api", "redis", "persister", "postgres", "apphost", "dcp", "waitingroom", "wrk", "other"]
     lines += [
         "",
-        "CPU seconds per process during the measured run (devhost = the DevHost process, which hosts the Kafka mock "
-        "broker; other = the rest of the machine meanwhile); box µs/req = all of them but other, per request, and "
+        "CPU seconds per process during the measured run (apphost = the AppHost process, which hosts the Kafka mock "
+        "broker; dcp = Aspire's orchestrator and the `dotnet run` wrappers of the services; other = the rest of the "
+        "machine meanwhile); box µs/req = all of them but other, per request, and "
         "cores ÷ that = the most this box could serve; the api's allocations and GCs:",
         "",
         "| scenario | " + " | ".join(roles) + " | redis µs/req | redis cmds/req | cmds/read | box µs/req | 2-core bound req/s | allocs B/req | gen0/1/2 GCs |",

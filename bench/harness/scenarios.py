@@ -1,4 +1,4 @@
-"""The benchmark's scenarios and the two DevHost graphs they run on.
+"""The benchmark's scenarios and the two AppHost graphs they run on.
 
 The api's rate limit is one setting per process (RateLimit:PermitsPerSecond), not per product, so the
 scenarios that measure throughput and the one that measures the limiter cannot share an api: the harness

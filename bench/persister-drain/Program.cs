@@ -1,12 +1,13 @@
 // Persister drain benchmark: a backlog of OrderAccepted events in Kafka, then the persister started, then the time
-// until every order is a row in PostgreSQL. One fresh DevHost graph (mock Kafka, PostgreSQL, persister) per batch size.
+// until every order is a row in PostgreSQL. One fresh graph per run, from FluxGate.AppHost (mock Kafka, PostgreSQL, persister).
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Confluent.Kafka;
+using FluxGate.AppHost;
+using FluxGate.Bench;
 using FluxGate.Contracts;
-using FluxGate.DevHost;
 using Npgsql;
 
 var settings = DrainSettings.Parse(args);
@@ -68,34 +69,27 @@ return results.All(result => result.StockExact) ? 0 : 1;
 static async Task<DrainResult> DrainAsync(DrainSettings settings, int batchSize)
 {
     Console.Error.WriteLine($"-- batch size {batchSize}: starting kafka (mock), postgres, persister");
-    await using var app = await FluxGateApp.StartAsync(new DevHostOptions
-    {
-        Resources = DevHostResources.Kafka | DevHostResources.Postgres | DevHostResources.Persister,
-        EnvironmentName = "Production",
-        PersisterSettings = new Dictionary<string, string>
+    var logLevel = Environment.GetEnvironmentVariable("DRAIN_LOG_LEVEL");
+    await using var app = await DrainGraph.StartAsync(
+        without: [ResourceNames.Redis, ResourceNames.Api, ResourceNames.WaitingRoom],
+        ready: [ResourceNames.Persister],
+        configuration: new Dictionary<string, string>
         {
-            ["Persister:BatchSize"] = batchSize.ToString(CultureInfo.InvariantCulture),
-            ["Logging:LogLevel:Default"] = Environment.GetEnvironmentVariable("DRAIN_LOG_LEVEL") ?? "Warning",
-            ["Logging:LogLevel:FluxGate"] = Environment.GetEnvironmentVariable("DRAIN_LOG_LEVEL") ?? "Warning",
+            ["FluxGate:Settings:persister:Persister:BatchSize"] = batchSize.ToString(CultureInfo.InvariantCulture),
+            ["FluxGate:Settings:persister:Logging:LogLevel:Default"] = logLevel ?? "Warning",
+            ["FluxGate:Settings:persister:Logging:LogLevel:FluxGate"] = logLevel ?? "Warning",
         },
-        OnLog = line =>
-        {
-            if (line.Resource != "postgres" && (Environment.GetEnvironmentVariable("DRAIN_LOG_LEVEL") is not null || line.IsError || line.Text.Contains("warn", StringComparison.OrdinalIgnoreCase)))
-            {
-                Console.Error.WriteLine($"{DateTime.Now:HH:mm:ss.fff} {line}");
-            }
-        },
-    });
+        onLog: ShowLog);
 
-    // The backlog builds up while the persister is stopped.
+    // The backlog builds up while the persister is stopped (it has created the schema by then).
     await app.StopResourceAsync(ResourceNames.Persister);
     var products = Enumerable.Range(0, settings.Products).Select(i => $"drain-{i:D4}").ToArray();
     var produceWatch = Stopwatch.StartNew();
-    ProduceBacklog(app.GetConnectionString("kafka"), products, settings.Count);
+    ProduceBacklog(await app.GetConnectionStringAsync(ResourceNames.Kafka), products, settings.Count);
     produceWatch.Stop();
     Console.Error.WriteLine($"   produced {settings.Count:N0} orders (+{products.Length} inits) in {produceWatch.Elapsed.TotalSeconds:0.00} s");
 
-    await using var database = NpgsqlDataSource.Create(app.GetConnectionString("fluxgate"));
+    await using var database = NpgsqlDataSource.Create(await app.GetConnectionStringAsync(ResourceNames.Database));
     var drainWatch = Stopwatch.StartNew();
     Console.Error.WriteLine($"{DateTime.Now:HH:mm:ss.fff}    starting the persister on the backlog");
     await app.StartResourceAsync(ResourceNames.Persister);
@@ -118,6 +112,10 @@ static async Task<DrainResult> DrainAsync(DrainSettings settings, int batchSize)
         {
             throw new TimeoutException($"Only {rows:N0} of {settings.Count:N0} orders persisted after {settings.Timeout}.");
         }
+        if (app.HasExited(ResourceNames.Persister))
+        {
+            throw new InvalidOperationException($"The persister stopped after {rows:N0} of {settings.Count:N0} orders.");
+        }
         await Task.Delay(20);
     }
     var drained = drainWatch.Elapsed;
@@ -130,6 +128,17 @@ static async Task<DrainResult> DrainAsync(DrainSettings settings, int batchSize)
     Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"   drained in {drained.TotalSeconds:0.00} s from start ({fromFirstRow.TotalSeconds:0.00} s from the first row): {result.RowsPerSecond:N0} rows/s; stock taken {taken:N0}"));
     return result;
+}
+
+// The persister's output only with DRAIN_LOG_LEVEL, or when it warns or fails; the servers' never.
+static void ShowLog(string resource, string line, bool isError)
+{
+    if (resource == ResourceNames.Persister
+        && (Environment.GetEnvironmentVariable("DRAIN_LOG_LEVEL") is not null || isError
+            || line.Contains("warn", StringComparison.OrdinalIgnoreCase) || line.Contains("fail", StringComparison.OrdinalIgnoreCase)))
+    {
+        Console.Error.WriteLine($"{DateTime.Now:HH:mm:ss.fff} [{resource}] {line}");
+    }
 }
 
 static void ProduceBacklog(string bootstrapServers, string[] products, int count)
@@ -206,7 +215,7 @@ internal sealed record DrainSettings(int Count, int Products, IReadOnlyList<int>
         var products = 64;
         IReadOnlyList<int> batchSizes = [2000];
         var timeout = TimeSpan.FromMinutes(10);
-        var results = Path.Combine(FluxGate.DevHost.Services.ServiceProjects.RepositoryRoot, "bench", "results");
+        var results = Path.Combine(BenchGraph.RepositoryRoot, "bench", "results");
         var writerOnly = false;
         var repeat = 3;
         for (var i = 0; i < args.Length; i++)

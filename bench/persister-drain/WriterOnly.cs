@@ -1,21 +1,28 @@
 using System.Diagnostics;
 using System.Text;
 using Confluent.Kafka;
+using FluxGate.AppHost;
 using FluxGate.Contracts;
-using FluxGate.DevHost.Resources;
 using FluxGate.Persister.Decoding;
 using FluxGate.Persister.Schema;
 using FluxGate.Persister.Writing;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 
-/// <summary>The batch writer alone against a fresh PostgreSQL: what the database side of the persister can take.</summary>
+/// <summary>
+/// The batch writer alone against a fresh PostgreSQL (the AppHost's, nothing else of its graph): what the database side of
+/// the persister can take.
+/// </summary>
 internal static class WriterOnly
 {
     public static async Task<(double RowsPerSecond, double MsPerBatch)> RunAsync(int count, int productCount, int batchSize)
     {
-        await using var postgres = await PostgresServer.StartAsync(new PostgresServerOptions());
-        await using var dataSource = NpgsqlDataSource.Create(postgres.ConnectionString);
+        await using var graph = await DrainGraph.StartAsync(
+            without: [ResourceNames.Redis, ResourceNames.Kafka, ResourceNames.Api, ResourceNames.Persister, ResourceNames.WaitingRoom],
+            ready: [ResourceNames.Database],
+            configuration: new Dictionary<string, string>(),
+            onLog: (_, _, _) => { });
+        await using var dataSource = NpgsqlDataSource.Create(await graph.GetConnectionStringAsync(ResourceNames.Database));
         await new SchemaMigrator(dataSource, NullLogger<SchemaMigrator>.Instance).MigrateAsync(CancellationToken.None);
         var writer = new OrderBatchWriter(dataSource);
 
