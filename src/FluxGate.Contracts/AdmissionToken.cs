@@ -16,6 +16,9 @@ public sealed record AdmissionToken(string ProductId, long Ticket, DateTimeOffse
 {
     public const string HeaderName = "x-admission-token";
 
+    // The last millisecond of year 9999: a signed expiry beyond it is no date at all (and DateTimeOffset throws on it).
+    private static readonly long MaxUnixTimeMilliseconds = DateTimeOffset.MaxValue.ToUnixTimeMilliseconds();
+
     public string Sign(ReadOnlySpan<byte> signingKey)
     {
         var payload = Encoding.UTF8.GetBytes(
@@ -61,7 +64,8 @@ public sealed record AdmissionToken(string ProductId, long Ticket, DateTimeOffse
         if (parts.Length != 3
             || parts[0].Length == 0
             || !long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var ticket)
-            || !long.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out var expiresMs))
+            || !long.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out var expiresMs)
+            || expiresMs > MaxUnixTimeMilliseconds)
         {
             error = "Malformed admission token";
             return false;

@@ -1,10 +1,13 @@
 using System.Text.Json;
+using System.Text.Unicode;
 
 namespace FluxGate.Api.Http;
 
 /// <summary>
 /// Walks the top-level properties of a small JSON object, handing each name to a callback that reads
-/// the fields it knows and skips the rest. Malformed JSON becomes an <see cref="ApiError"/>, not an exception.
+/// the fields it knows and skips the rest. Malformed JSON becomes an <see cref="ApiError"/>, not an exception:
+/// the reader checks syntax but not the UTF-8 inside strings, so the body is checked whole first (one vectorized
+/// pass), and a string whose escapes make no valid text (a lone <c>\ud800</c>) is refused where it is decoded.
 /// </summary>
 public static class JsonObjectReader
 {
@@ -12,6 +15,10 @@ public static class JsonObjectReader
 
     public static ApiError? Read<TState>(ReadOnlySpan<byte> utf8Json, ref TState state, PropertyHandler<TState> onProperty)
     {
+        if (!Utf8.IsValid(utf8Json))
+        {
+            return ApiError.NotUtf8;
+        }
         var reader = new Utf8JsonReader(utf8Json, new JsonReaderOptions { MaxDepth = 16 });
         try
         {
@@ -54,7 +61,16 @@ public static class JsonObjectReader
             value = null;
             return ApiError.BadRequest($"{field} must be a string");
         }
-        value = reader.GetString();
-        return null;
+        try
+        {
+            value = reader.GetString();
+            return null;
+        }
+        catch (InvalidOperationException)
+        {
+            // Only an escape that decodes to an unpaired surrogate gets here: the bytes are valid UTF-8 (checked above).
+            value = null;
+            return ApiError.BadRequest($"{field} must be valid Unicode text (no unpaired surrogates)");
+        }
     }
 }

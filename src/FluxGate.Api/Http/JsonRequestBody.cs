@@ -1,4 +1,5 @@
 using System.Buffers;
+using FluxGate.Contracts;
 
 namespace FluxGate.Api.Http;
 
@@ -8,7 +9,7 @@ namespace FluxGate.Api.Http;
 /// </summary>
 public readonly struct JsonRequestBody : IDisposable
 {
-    public const int MaxBytes = 16 * 1024;
+    public const int MaxBytes = InputRules.MaxRequestBodyBytes;
 
     private readonly byte[]? _buffer;
     private readonly int _length;

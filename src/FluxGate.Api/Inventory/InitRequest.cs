@@ -1,5 +1,6 @@
 using System.Text.Json;
 using FluxGate.Api.Http;
+using FluxGate.Contracts;
 
 namespace FluxGate.Api.Inventory;
 
@@ -36,7 +37,7 @@ public sealed record InitRequest(string ProductId, int Quantity)
         {
             return null;
         }
-        if (Identifiers.CheckProductId(fields.ProductId) is { } invalid)
+        if (InputRules.CheckProductId(fields.ProductId) is { } invalid)
         {
             error = ApiError.BadRequest(invalid);
             return null;

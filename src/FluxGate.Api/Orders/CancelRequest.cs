@@ -1,5 +1,6 @@
 using System.Text.Json;
 using FluxGate.Api.Http;
+using FluxGate.Contracts;
 
 namespace FluxGate.Api.Orders;
 
@@ -11,7 +12,7 @@ public sealed record CancelRequest(string UserId)
         string? userId = null;
         error = JsonObjectReader.Read(utf8Json, ref userId, static (ref Utf8JsonReader reader, ref string? state) =>
             reader.ValueTextEquals("userId"u8) ? JsonObjectReader.ReadString(ref reader, "userId", out state) : null);
-        if (error is null && Identifiers.CheckUserId(userId) is { } invalid)
+        if (error is null && InputRules.CheckUserId(userId) is { } invalid)
         {
             error = ApiError.BadRequest(invalid);
         }

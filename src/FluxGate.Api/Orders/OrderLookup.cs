@@ -1,4 +1,4 @@
-using System.Globalization;
+using System.Text.Json;
 using FluxGate.Contracts;
 using Npgsql;
 using StackExchange.Redis;
@@ -17,33 +17,59 @@ public sealed record KnownOrder(Guid OrderId, string ProductId, string UserId, s
 public sealed class OrderLookup(NpgsqlDataSource database, IConnectionMultiplexer redis)
 {
     private static readonly TimeSpan IndexLifetime = TimeSpan.FromHours(24);
+
+    /// <summary>
+    /// How long a lookup waits for PostgreSQL. Against a stalled server Npgsql gives up far later than its command
+    /// timeout (its cancel request waits on the server too: a minute here), so the lookup gives up first, with a
+    /// <see cref="TimeoutException"/> (answered 503).
+    /// </summary>
+    public static readonly TimeSpan PostgresTimeout = TimeSpan.FromSeconds(5);
     private readonly IDatabase _redis = redis.GetDatabase();
 
-    /// <summary>Fire-and-forget: the index only serves status lookups, so the order's answer never waits for it.</summary>
+    /// <summary>
+    /// Fire-and-forget: the index only serves status lookups, so the order's answer never waits for it. The value is
+    /// the order's event as Kafka has it (JSON): every field comes back exactly as given, whatever characters it holds.
+    /// </summary>
     public void IndexAccepted(OrderAccepted order) =>
         _redis.StringSet(
             RedisKeys.AcceptedOrder(order.OrderId),
-            string.Create(CultureInfo.InvariantCulture, $"{order.ProductId}|{order.UserId}|{order.AcceptedAt.ToUnixTimeMilliseconds()}"),
+            OrderEventSerializer.Serialize(order),
             IndexLifetime,
             flags: CommandFlags.FireAndForget);
 
     /// <exception cref="NpgsqlException">PostgreSQL is unreachable.</exception>
+    /// <exception cref="TimeoutException">PostgreSQL did not answer within <see cref="PostgresTimeout"/>.</exception>
     public async Task<KnownOrder?> FindAsync(Guid orderId, CancellationToken cancellationToken)
     {
-        if (await FindPersistedAsync(orderId, cancellationToken) is { } persisted)
+        if (await FindPersistedAsync(orderId, cancellationToken).WaitAsync(PostgresTimeout, cancellationToken) is { } persisted)
         {
             return persisted;
         }
 
-        var indexed = (string?)await _redis.StringGetAsync(RedisKeys.AcceptedOrder(orderId));
-        if (indexed?.Split('|') is [var productId, var userId, var acceptedAtMs]
-            && long.TryParse(acceptedAtMs, CultureInfo.InvariantCulture, out var milliseconds))
+        if (ReadIndexed(await _redis.StringGetAsync(RedisKeys.AcceptedOrder(orderId))) is { } indexed)
         {
-            var cancelled = await _redis.KeyExistsAsync(RedisKeys.Cancelled(productId, orderId));
-            return new KnownOrder(orderId, productId, userId, cancelled ? "cancelled" : "accepted", Persisted: false,
-                DateTimeOffset.FromUnixTimeMilliseconds(milliseconds));
+            var cancelled = await _redis.KeyExistsAsync(RedisKeys.Cancelled(indexed.ProductId, orderId));
+            return new KnownOrder(orderId, indexed.ProductId, indexed.UserId, cancelled ? "cancelled" : "accepted", Persisted: false,
+                indexed.AcceptedAt);
         }
         return null;
+    }
+
+    /// <returns>The indexed order, or null when there is none or it is not an order event (an older index format).</returns>
+    internal static OrderAccepted? ReadIndexed(RedisValue value)
+    {
+        if (value.IsNullOrEmpty)
+        {
+            return null;
+        }
+        try
+        {
+            return OrderEventSerializer.Deserialize((byte[])value!) as OrderAccepted;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 
     private async Task<KnownOrder?> FindPersistedAsync(Guid orderId, CancellationToken cancellationToken)

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using FluxGate.Api.Http;
+using FluxGate.Contracts;
 
 namespace FluxGate.Api.Orders;
 
@@ -26,7 +27,7 @@ public sealed record OrderRequest(string ProductId, string UserId)
         {
             return null;
         }
-        if ((Identifiers.CheckProductId(fields.ProductId) ?? Identifiers.CheckUserId(fields.UserId)) is { } invalid)
+        if ((InputRules.CheckProductId(fields.ProductId) ?? InputRules.CheckUserId(fields.UserId)) is { } invalid)
         {
             error = ApiError.BadRequest(invalid);
             return null;

@@ -1,3 +1,4 @@
+using FluxGate.Contracts;
 using FluxGate.WaitingRoom.Admission;
 using FluxGate.WaitingRoom.Ordering;
 using FluxGate.WaitingRoom.Queue;

@@ -15,6 +15,8 @@ public enum PageView
     NotOnSale,
     Admitted,
     Error,
+    /// <summary>The bare address, without a product: where the shopper is and how to get back to the shop.</summary>
+    Entrance,
 }
 
 /// <summary>

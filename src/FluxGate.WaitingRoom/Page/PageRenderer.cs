@@ -18,6 +18,7 @@ public sealed class PageRenderer(PageTemplate template)
             ["view"] = ViewName(model.View),
             ["title"] = Html.Encode(Title(model)),
             ["productId"] = Html.Encode(model.Address.ProductId),
+            ["hidden:productLine"] = model.Address.ProductId.Length == 0 ? " hidden" : "",
             ["announce"] = Html.Encode(Announcement(model)),
             ["position"] = Number(status?.Position ?? 0),
             ["ahead"] = Number(status?.PeopleAhead ?? 0),
@@ -56,6 +57,7 @@ public sealed class PageRenderer(PageTemplate template)
 
     private static string Title(PageModel model) => model.View switch
     {
+        PageView.Entrance => "Welcome",
         PageView.Waiting => $"#{model.Status?.Position ?? 0} in line",
         PageView.Ordering => "It's your turn",
         PageView.Success => "Order accepted",
@@ -67,6 +69,7 @@ public sealed class PageRenderer(PageTemplate template)
 
     private static string Announcement(PageModel model) => model.View switch
     {
+        PageView.Entrance => "This is the FluxGate waiting room. You are not in a line. Go back to the shop to place your order.",
         PageView.Waiting => $"You are number {model.Status?.Position ?? 0} in line. Estimated wait: {model.Status?.EstimatedWait}.",
         PageView.Ordering => "It's your turn. Placing your order.",
         PageView.Success => $"Order accepted. Your order number is {model.OrderId}.",

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using FluxGate.Contracts;
 using FluxGate.WaitingRoom.Admission;
 using FluxGate.WaitingRoom.Apis;
 using FluxGate.WaitingRoom.Options;
@@ -40,6 +41,11 @@ public static class WaitingRoomPage
         IOptions<WaitingRoomOptions> options,
         CancellationToken cancellationToken)
     {
+        if (IsBare(query))
+        {
+            // The spec's own Location (no query): nothing to queue for, but the shopper should learn where they are.
+            return Html(context, renderer, new PageModel(PageView.Entrance, new PageAddress("", null, null, null, null, 0)));
+        }
         var address = new PageAddress(query.ProductId?.Trim() ?? "", Blank(query.UserId), Blank(query.IdempotencyKey),
             Blank(query.ReturnUrl), Blank(query.Ticket), long.TryParse(query.From, out var from) && from > 0 ? from : 0);
 
@@ -229,6 +235,10 @@ public static class WaitingRoomPage
         headers["Referrer-Policy"] = "no-referrer";
         return TypedResults.Content(renderer.Render(model, nonce), "text/html; charset=utf-8", statusCode: model.StatusCode);
     }
+
+    private static bool IsBare(PageQuery query) =>
+        new[] { query.ProductId, query.UserId, query.IdempotencyKey, query.ReturnUrl, query.Ticket, query.From, query.NoJs, query.Attempt }
+            .All(string.IsNullOrWhiteSpace);
 
     private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
 }

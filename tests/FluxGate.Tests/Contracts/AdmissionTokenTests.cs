@@ -56,4 +56,43 @@ public class AdmissionTokenTests
         Assert.False(AdmissionToken.TryVerify(token, Key, Now, out _, out var error));
         Assert.NotNull(error);
     }
+
+    [Theory]
+    [InlineData("253402300800000")] // 10000-01-01
+    [InlineData("9223372036854775807")] // long.MaxValue
+    [InlineData("99999999999999999999")] // no long at all
+    public void A_signed_expiry_beyond_year_9999_is_a_malformed_token_not_an_exception(string expiresAtUnixMs)
+    {
+        var token = SignPayload($"ps5|1|{expiresAtUnixMs}");
+
+        Assert.False(AdmissionToken.TryVerify(token, Key, Now, out _, out var error));
+        Assert.Equal("Malformed admission token", error);
+    }
+
+    [Fact]
+    public void Any_signed_payload_is_verified_or_refused_never_thrown()
+    {
+        var random = new Random(9);
+        for (var i = 0; i < 2_000; i++)
+        {
+            var expiry = random.Next(4) switch
+            {
+                0 => random.NextInt64().ToString(System.Globalization.CultureInfo.InvariantCulture),
+                1 => (253402300799999 + random.Next(-2, 3)).ToString(System.Globalization.CultureInfo.InvariantCulture),
+                2 => "-" + random.Next(),
+                _ => new string('9', random.Next(1, 40)),
+            };
+            var token = SignPayload($"ps5|{random.NextInt64()}|{expiry}");
+
+            var verified = AdmissionToken.TryVerify(token, Key, Now, out var admission, out var error);
+
+            Assert.True(verified ? admission is not null : error is not null, $"{expiry}: {error}");
+        }
+    }
+
+    private static string SignPayload(string payload)
+    {
+        var bytes = System.Text.Encoding.UTF8.GetBytes(payload);
+        return $"{System.Buffers.Text.Base64Url.EncodeToString(bytes)}.{System.Buffers.Text.Base64Url.EncodeToString(HMACSHA256.HashData(Key, bytes))}";
+    }
 }

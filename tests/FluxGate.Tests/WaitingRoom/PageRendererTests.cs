@@ -31,6 +31,19 @@ public class PageRendererTests
     }
 
     [Fact]
+    public void The_entrance_says_where_the_shopper_is_and_shows_no_product()
+    {
+        var html = Renderer.Render(new PageModel(PageView.Entrance, new PageAddress("", null, null, null, null, 0)), "n0nce");
+
+        Assert.Contains("<section data-view=\"entrance\" aria-labelledby", html);
+        Assert.Contains("<section data-view=\"waiting\" hidden", html);
+        Assert.Contains("<p class=\"product\" hidden>", html);
+        Assert.Contains("This is the FluxGate waiting room", html);
+        Assert.Contains("go back to the shop", html);
+        Assert.Contains("<title>Welcome · FluxGate waiting room</title>", html);
+    }
+
+    [Fact]
     public void The_page_refers_to_nothing_outside_itself()
     {
         var html = Renderer.Render(new PageModel(PageView.Waiting, new PageAddress("ps5", null, null, null, null, 0)), "n0nce");

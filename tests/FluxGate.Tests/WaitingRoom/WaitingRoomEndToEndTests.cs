@@ -257,8 +257,14 @@ public sealed partial class WaitingRoomEndToEndTests(GraphFixture graph, ITestOu
             await ExpectErrorAsync(HttpStatusCode.BadRequest, "productId", shop.Room.PostAsync("/api/queue/bad%7Bid%7D/join", null));
             await ExpectErrorAsync(HttpStatusCode.BadRequest, "Malformed JSON", shop.Room.PostAsync($"/api/queue/{productId}/join",
                 new StringContent("{\"userId\":", Encoding.UTF8, "application/json")));
-            await ExpectErrorAsync(HttpStatusCode.UnsupportedMediaType, "application/json", shop.Room.PostAsync($"/api/queue/{productId}/join",
-                new StringContent("userId=x", Encoding.UTF8, "application/x-www-form-urlencoded")));
+            // Refused by binding before the handler runs: ProblemDetails.
+            using (var form = await shop.Room.PostAsync($"/api/queue/{productId}/join",
+                       new StringContent("userId=x", Encoding.UTF8, "application/x-www-form-urlencoded")))
+            {
+                Assert.Equal(HttpStatusCode.UnsupportedMediaType, form.StatusCode);
+                Assert.Equal("application/problem+json", form.Content.Headers.ContentType?.MediaType);
+                Assert.Equal("Content-Type must be application/json", (await ShopDriver.ReadJsonAsync(form)).GetProperty("detail").GetString());
+            }
             await ExpectErrorAsync(HttpStatusCode.BadRequest, "idempotencyKey", shop.Room.PostAsync($"/api/queue/{productId}/join",
                 new StringContent("{\"userId\":\"u\"}", Encoding.UTF8, "application/json")));
             await ExpectErrorAsync(HttpStatusCode.NotFound, "Unknown ticket", shop.Room.GetAsync($"/api/queue/{productId}/tickets/1.forged"));
@@ -268,9 +274,12 @@ public sealed partial class WaitingRoomEndToEndTests(GraphFixture graph, ITestOu
             await ExpectErrorAsync(HttpStatusCode.BadRequest, "returnUrl", shop.Room.PostAsync($"/api/queue/{productId}/tickets/{ticket}/admission",
                 new StringContent("{\"returnUrl\":\"https://evil.example/\"}", Encoding.UTF8, "application/json")));
 
+            // A partial link is a 400 page; the bare address (the spec's Location) is a 200 page.
             using var page = await shop.Room.GetAsync("/?userId=u");
             Assert.Equal(HttpStatusCode.BadRequest, page.StatusCode);
             Assert.Contains("This link is incomplete", await page.Content.ReadAsStringAsync());
+            using var bare = await shop.Room.GetAsync("/");
+            Assert.Equal(HttpStatusCode.OK, bare.StatusCode);
         });
 
     [Fact]

@@ -222,9 +222,17 @@
     announce(title + '. ' + message);
   }
 
+  // The bare address: the page the shopper came from is the way back, when there is one.
+  function offerWayBack() {
+    if (window.history.length < 2) { return; }
+    $('back').addEventListener('click', function (event) { event.preventDefault(); history.back(); });
+    $('back-row').hidden = false;
+  }
+
   // Pick up where the server-rendered page left off.
   rememberTicket();
   switch (state.view) {
+    case 'entrance': offerWayBack(); break;
     case 'waiting': later(poll, state.retryAfterMs); break;
     case 'ordering': placeOrder(); break;
     case 'admitted': if (state.returnUrl && state.ticket) { admit(); } break;
