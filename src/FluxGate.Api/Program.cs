@@ -2,6 +2,7 @@ using FluxGate.Api.Events;
 using FluxGate.Api.Extensions;
 using FluxGate.Api.Inventory;
 using FluxGate.Api.Orders;
+using FluxGate.Api.Reconciliation;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -10,6 +11,8 @@ builder.AddApplicationServices();
 
 var app = builder.Build();
 
+app.UseExceptionHandler(); // ErrorMapping: dependency faults and anything unexpected as the spec's JSON
+app.UseStatusCodePages(); // routing's bodiless 404 (unknown route) and 405 (wrong method) as ProblemDetails
 app.UseWebSockets();
 
 app.MapOpenApi();
@@ -17,5 +20,6 @@ app.MapDefaultEndpoints();
 app.MapOrdersApi();
 app.MapInventoryApi();
 app.MapEventsApi();
+app.MapRecoveryApi();
 
 app.Run();

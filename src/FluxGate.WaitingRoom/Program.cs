@@ -11,7 +11,7 @@ builder.AddApplicationServices();
 var app = builder.Build();
 
 app.UseExceptionHandler();
-app.UseStatusCodePages(ErrorMapping.WriteStatusCodeBodyAsync);
+app.UseStatusCodePages(); // routing's bodiless 404 (unknown route) and 405 (wrong method) as ProblemDetails
 app.MapDefaultEndpoints();
 app.MapQueueApi();
 app.MapWaitingRoomPage();

@@ -1,6 +1,7 @@
 using System.Net.WebSockets;
 using System.Text.Json;
 using FluxGate.Api.Http;
+using FluxGate.Contracts;
 
 namespace FluxGate.Api.Events;
 
@@ -12,7 +13,8 @@ public static class EventsApi
     {
         app.Map("/events", StreamAsync)
             .WithName("InventoryEvents")
-            .WithSummary("WebSocket: real-time inventory of ?productId=a&productId=b (JSON text messages)");
+            .WithSummary("WebSocket: real-time inventory of ?productId=a&productId=b (JSON text messages)")
+            .UnavailableWith("Inventory feed unavailable; retry shortly");
         return app;
     }
 
@@ -26,7 +28,7 @@ public static class EventsApi
             ? ApiError.BadRequest("/events is a WebSocket endpoint: connect with ws://…/events?productId=<id>")
             : productIds.Count is 0 or > MaxProductsPerConnection
                 ? ApiError.BadRequest($"Name 1 to {MaxProductsPerConnection} products: ?productId=<id>")
-                : productIds.Select(Identifiers.CheckProductId).FirstOrDefault(error => error is not null) is { } invalid
+                : productIds.Select(InputRules.CheckProductId).FirstOrDefault(error => error is not null) is { } invalid
                     ? ApiError.BadRequest(invalid)
                     : null;
         if (refusal is not null)
@@ -35,8 +37,9 @@ public static class EventsApi
             return;
         }
 
-        using var socket = await context.WebSockets.AcceptWebSocketAsync();
+        // The snapshot is read before the upgrade: if Redis fails it, the answer is still an HTTP 503 (ErrorMapping).
         using var subscription = await feed.SubscribeAsync(productIds);
+        using var socket = await context.WebSockets.AcceptWebSocketAsync();
         using var closed = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
         var receiving = WatchForCloseAsync(socket, closed);
         try

@@ -13,6 +13,9 @@ public sealed partial class InventoryFeed(IConnectionMultiplexer redis, ILogger<
 {
     public static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(250);
 
+    /// <summary>The longest pause between polls while Redis keeps failing.</summary>
+    public static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(2);
+
     private readonly IDatabase _redis = redis.GetDatabase();
     private readonly ConcurrentDictionary<string, Watch> _watches = new();
     private readonly Lock _membership = new(); // joins and leaves; the poll loop only reads
@@ -28,7 +31,16 @@ public sealed partial class InventoryFeed(IConnectionMultiplexer redis, ILogger<
                 _watches.GetOrAdd(productId, _ => new Watch()).Subscribers.TryAdd(subscription, 0);
             }
         }
-        var stocks = await _redis.StringGetAsync(productIds.Select(id => (RedisKey)RedisKeys.Stock(id)).ToArray());
+        RedisValue[] stocks;
+        try
+        {
+            stocks = await _redis.StringGetAsync(productIds.Select(id => (RedisKey)RedisKeys.Stock(id)).ToArray());
+        }
+        catch
+        {
+            Unsubscribe(subscription);
+            throw;
+        }
         for (var i = 0; i < productIds.Count; i++)
         {
             subscription.Publish(new InventoryUpdate(productIds[i], (long?)stocks[i]));
@@ -60,9 +72,14 @@ public sealed partial class InventoryFeed(IConnectionMultiplexer redis, ILogger<
         }
     }
 
+    /// <summary>
+    /// Polls until the host stops. Whatever a poll throws (a Redis timeout or outage above all) is logged and the loop
+    /// goes on, backing off to <see cref="MaxBackoff"/> while Redis keeps failing; watchers get the changes once it answers.
+    /// </summary>
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(Tick);
+        var failures = 0;
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
             var watched = _watches.ToArray();
@@ -95,15 +112,32 @@ public sealed partial class InventoryFeed(IConnectionMultiplexer redis, ILogger<
                     }
                 }
             }
-            catch (RedisException exception)
+            catch (Exception exception) when (!stoppingToken.IsCancellationRequested)
             {
-                LogPollFailed(logger, exception);
+                failures++;
+                if (failures == 1)
+                {
+                    LogPollFailed(logger, exception);
+                }
+                await Task.Delay(Backoff(failures), stoppingToken);
+                continue;
+            }
+            if (failures > 0)
+            {
+                LogPollRecovered(logger, failures);
+                failures = 0;
             }
         }
     }
 
-    [LoggerMessage(LogLevel.Warning, "Inventory feed could not read stock from Redis; retrying next tick")]
+    private static TimeSpan Backoff(int failures) =>
+        TimeSpan.FromMilliseconds(Math.Min(MaxBackoff.TotalMilliseconds, Tick.TotalMilliseconds * Math.Pow(2, Math.Min(failures, 10) - 1)));
+
+    [LoggerMessage(LogLevel.Warning, "Inventory feed could not read stock from Redis; backing off and retrying")]
     private static partial void LogPollFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(LogLevel.Information, "Inventory feed reads Redis again after {Failures} failed polls")]
+    private static partial void LogPollRecovered(ILogger logger, int failures);
 
     private sealed class Watch
     {

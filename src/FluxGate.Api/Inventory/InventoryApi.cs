@@ -1,11 +1,13 @@
 using FluxGate.Api.Http;
+using FluxGate.Contracts;
 using Microsoft.AspNetCore.Http.HttpResults;
-using StackExchange.Redis;
 
 namespace FluxGate.Api.Inventory;
 
 public static partial class InventoryApi
 {
+    private const string InitFailed = "Stock initialization failed";
+
     public static IEndpointRouteBuilder MapInventoryApi(this IEndpointRouteBuilder app)
     {
         app.MapPost("/init", InitializeAsync)
@@ -17,11 +19,12 @@ public static partial class InventoryApi
             .Produces<ErrorResponse>(StatusCodes.Status400BadRequest)
             .Produces<ErrorResponse>(StatusCodes.Status401Unauthorized)
             .Produces<ErrorResponse>(StatusCodes.Status403Forbidden)
-            .Produces<StatusResponse>(StatusCodes.Status500InternalServerError);
+            .FailsWith(InitFailed);
 
         app.MapGet("/inventory/{productId}", GetInventoryAsync)
             .WithName("GetInventory")
-            .WithSummary("Current stock of a product (read-only)");
+            .WithSummary("Current stock of a product (read-only)")
+            .UnavailableWith("Inventory unavailable; retry shortly");
         return app;
     }
 
@@ -34,41 +37,27 @@ public static partial class InventoryApi
             return ApiResults.Error(invalidBody!);
         }
 
-        try
+        if (await inventory.InitializeAsync(init.ProductId, init.Quantity))
         {
-            if (await inventory.InitializeAsync(init.ProductId, init.Quantity))
-            {
-                return ApiResults.Status(StatusCodes.Status200OK,
-                    new StatusResponse("ok", $"Stock initialized for {init.ProductId} to {init.Quantity}"));
-            }
-            LogInitFailed(loggers.CreateLogger(typeof(InventoryApi)), init.ProductId, "kafka refused the StockInitialized event", null);
+            return ApiResults.Status(StatusCodes.Status200OK,
+                new StatusResponse("ok", $"Stock initialized for {init.ProductId} to {init.Quantity}"));
         }
-        catch (RedisException exception)
-        {
-            LogInitFailed(loggers.CreateLogger(typeof(InventoryApi)), init.ProductId, "redis unavailable", exception);
-        }
-        return ApiResults.Status(StatusCodes.Status500InternalServerError, new StatusResponse("error", "Stock initialization failed"));
+        LogInitFailed(loggers.CreateLogger(typeof(InventoryApi)), init.ProductId, "kafka refused the StockInitialized event");
+        return ApiResults.Status(StatusCodes.Status500InternalServerError, new StatusResponse("error", InitFailed));
     }
 
     public static async Task<Results<Ok<InventoryResponse>, JsonHttpResult<ErrorResponse>, JsonHttpResult<StatusResponse>>> GetInventoryAsync(
         string productId, InventoryService inventory)
     {
-        if (Identifiers.CheckProductId(productId) is { } invalid)
+        if (InputRules.CheckProductId(productId) is { } invalid)
         {
             return ApiResults.Error(ApiError.BadRequest(invalid));
         }
-        try
-        {
-            return await inventory.GetStockAsync(productId) is { } stock
-                ? TypedResults.Ok(new InventoryResponse(productId, Math.Max(0, stock)))
-                : ApiResults.Status(StatusCodes.Status404NotFound, new StatusResponse("not_found", $"Unknown product {productId}"));
-        }
-        catch (RedisException)
-        {
-            return ApiResults.Status(StatusCodes.Status503ServiceUnavailable, new StatusResponse("error", "Inventory unavailable"));
-        }
+        return await inventory.GetStockAsync(productId) is { } stock
+            ? TypedResults.Ok(new InventoryResponse(productId, Math.Max(0, stock)))
+            : ApiResults.Status(StatusCodes.Status404NotFound, new StatusResponse("not_found", $"Unknown product {productId}"));
     }
 
     [LoggerMessage(LogLevel.Error, "Init of product {ProductId} failed: {Reason}")]
-    private static partial void LogInitFailed(ILogger logger, string productId, string reason, Exception? exception);
+    private static partial void LogInitFailed(ILogger logger, string productId, string reason);
 }

@@ -24,16 +24,18 @@ public static class OrdersApi
             .Produces<ErrorResponse>(StatusCodes.Status413PayloadTooLarge)
             .Produces<ErrorResponse>(StatusCodes.Status415UnsupportedMediaType)
             .Produces<StatusResponse>(StatusCodes.Status429TooManyRequests)
-            .Produces<StatusResponse>(StatusCodes.Status500InternalServerError);
+            .FailsWith("Order processing failed");
 
         app.MapGet("/status/{orderId}", GetStatusAsync)
             .WithName("GetOrderStatus")
-            .WithSummary("Where an accepted order stands: accepted (in Kafka or persisted) or cancelled");
+            .WithSummary("Where an accepted order stands: accepted (in Kafka or persisted) or cancelled")
+            .UnavailableWith("Order status unavailable; retry shortly");
 
         app.MapPost("/cancel/{orderId}", CancelAsync)
             .WithName("CancelOrder")
             .WithSummary("Cancel an accepted order and return its unit to stock (body: the userId that placed it)")
-            .WithJsonRequestBody<CancelRequest>();
+            .WithJsonRequestBody<CancelRequest>()
+            .FailsWith("Cancellation failed; retry with the same request");
         return app;
     }
 
@@ -44,15 +46,7 @@ public static class OrdersApi
         {
             return ApiResults.Error(ApiError.BadRequest("orderId must be a UUID"));
         }
-        KnownOrder? order;
-        try
-        {
-            order = await lookup.FindAsync(id, cancellationToken);
-        }
-        catch (Exception exception) when (exception is Npgsql.NpgsqlException or StackExchange.Redis.RedisException)
-        {
-            return ApiResults.Status(StatusCodes.Status503ServiceUnavailable, new StatusResponse("error", "Order status unavailable; retry shortly"));
-        }
+        var order = await lookup.FindAsync(id, cancellationToken);
         return order is null
             ? ApiResults.Status(StatusCodes.Status404NotFound, new StatusResponse("not_found", "Unknown order"))
             : TypedResults.Ok(new OrderStatusResponse(order.OrderId, order.Status, order.Persisted, order.ProductId, order.UserId, order.AcceptedAt));
@@ -71,15 +65,7 @@ public static class OrdersApi
             return ApiResults.Error(invalidBody!);
         }
 
-        CancellationOutcome outcome;
-        try
-        {
-            outcome = await cancellation.CancelAsync(id, cancel.UserId, cancellationToken);
-        }
-        catch (Exception exception) when (exception is Npgsql.NpgsqlException or StackExchange.Redis.RedisException)
-        {
-            outcome = CancellationOutcome.Failed;
-        }
+        var outcome = await cancellation.CancelAsync(id, cancel.UserId, cancellationToken);
         return ApiResults.ForCancellation(outcome, id);
     }
 
@@ -89,12 +75,18 @@ public static class OrdersApi
         var started = Stopwatch.GetTimestamp();
         var request = context.Request;
 
-        var idempotencyKey = request.Headers[IdempotencyKeyHeader].ToString();
+        var idempotencyKeys = request.Headers[IdempotencyKeyHeader];
+        if (idempotencyKeys.Count > 1)
+        {
+            // ASP.NET joins repeated headers as "k1,k2": taken as one key, that would be a new order.
+            return Refuse(ApiError.SeveralIdempotencyKeys);
+        }
+        var idempotencyKey = idempotencyKeys.ToString();
         if (idempotencyKey.Length == 0)
         {
             return Refuse(ApiError.MissingIdempotencyKey);
         }
-        if (Identifiers.CheckIdempotencyKey(idempotencyKey) is { } invalidKey)
+        if (InputRules.CheckIdempotencyKey(idempotencyKey, IdempotencyKeyHeader) is { } invalidKey)
         {
             return Refuse(ApiError.BadRequest(invalidKey));
         }
@@ -116,7 +108,16 @@ public static class OrdersApi
             }
         }
 
-        var result = await intake.PlaceAsync(order, idempotencyKey, admittedTicket);
+        OrderResult result;
+        try
+        {
+            result = await intake.PlaceAsync(order, idempotencyKey, admittedTicket);
+        }
+        catch
+        {
+            metrics.RecordOrder("failed", Stopwatch.GetElapsedTime(started));
+            throw; // ErrorMapping answers the spec's 500
+        }
         metrics.RecordOrder(result.Name, Stopwatch.GetElapsedTime(started));
         return ApiResults.ForOrder(result, context.Response, waitingRoom, order, idempotencyKey);
 

@@ -1,3 +1,4 @@
+using FluxGate.Clients;
 using StackExchange.Redis;
 
 namespace FluxGate.Api.Redis;
@@ -17,7 +18,7 @@ internal sealed partial class ScriptPreloader(IConnectionMultiplexer redis, Gate
                     await server.ScriptLoadAsync(script.Source);
                 }
             }
-            catch (RedisException exception)
+            catch (Exception exception) when (exception.IsDependencyFault())
             {
                 // Not fatal: EVALSHA falls back to EVAL on NOSCRIPT.
                 LogPreloadFailed(logger, server.EndPoint.ToString() ?? "?", exception);

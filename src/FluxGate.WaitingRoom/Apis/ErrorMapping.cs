@@ -1,12 +1,14 @@
+using System.Globalization;
+using FluxGate.Clients;
 using FluxGate.WaitingRoom.Queue;
 using Microsoft.AspNetCore.Diagnostics;
-using Microsoft.AspNetCore.WebUtilities;
 
 namespace FluxGate.WaitingRoom.Apis;
 
 /// <summary>
-/// The one place where failures become responses: unreadable requests are the caller's 4xx, a Redis outage is a
-/// 503 that says when to come back, anything else a 500 in the same JSON shape.
+/// The one place where failures become responses: unreadable requests are the caller's 4xx, a Redis outage (a timeout,
+/// a lost connection, a server that is still loading) is a 503 with <c>Retry-After</c> that says when to come back,
+/// anything else a 500 in the same JSON shape.
 /// </summary>
 internal sealed class ErrorMapping(ILogger<ErrorMapping> logger) : IExceptionHandler
 {
@@ -22,7 +24,7 @@ internal sealed class ErrorMapping(ILogger<ErrorMapping> logger) : IExceptionHan
         var (status, error) = exception switch
         {
             BadHttpRequestException bad => (bad.StatusCode, ErrorResponse.Error(Describe(bad))),
-            QueueUnavailableException => (StatusCodes.Status503ServiceUnavailable,
+            _ when exception is QueueUnavailableException || exception.IsDependencyFault() => (StatusCodes.Status503ServiceUnavailable,
                 ErrorResponse.Error("The waiting room is briefly unavailable; your place is kept", OutageRetryAfter)),
             _ => (StatusCodes.Status500InternalServerError, ErrorResponse.Error("Unexpected error")),
         };
@@ -35,25 +37,12 @@ internal sealed class ErrorMapping(ILogger<ErrorMapping> logger) : IExceptionHan
 
         httpContext.Response.StatusCode = status;
         httpContext.Response.Headers.CacheControl = "no-store";
+        if (status == StatusCodes.Status503ServiceUnavailable)
+        {
+            httpContext.Response.Headers.RetryAfter = ((int)OutageRetryAfter.TotalSeconds).ToString(CultureInfo.InvariantCulture);
+        }
         await httpContext.Response.WriteAsJsonAsync(error, WaitingRoomJsonContext.Default.ErrorResponse, cancellationToken: cancellationToken);
         return true;
-    }
-
-    /// <summary>
-    /// Gives the bodiless answers of routing and binding (404, 405, 415…) the same JSON shape as every other error.
-    /// </summary>
-    public static Task WriteStatusCodeBodyAsync(StatusCodeContext context)
-    {
-        var response = context.HttpContext.Response;
-        var message = response.StatusCode switch
-        {
-            StatusCodes.Status404NotFound => "Not found",
-            StatusCodes.Status405MethodNotAllowed => "Method not allowed",
-            StatusCodes.Status415UnsupportedMediaType => "Content-Type must be application/json",
-            _ => ReasonPhrases.GetReasonPhrase(response.StatusCode),
-        };
-        response.Headers.CacheControl = "no-store";
-        return response.WriteAsJsonAsync(ErrorResponse.Error(message), WaitingRoomJsonContext.Default.ErrorResponse);
     }
 
     private static string Describe(BadHttpRequestException exception) => exception.StatusCode switch

@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Text;
+using FluxGate.Contracts;
 using FluxGate.WaitingRoom.Admission;
 using FluxGate.WaitingRoom.Apis;
 using FluxGate.WaitingRoom.Options;
@@ -7,6 +9,7 @@ using FluxGate.WaitingRoom.Page;
 using FluxGate.WaitingRoom.Queue;
 using FluxGate.WaitingRoom.Telemetry;
 using Microsoft.AspNetCore.Http.Json;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 
 namespace FluxGate.WaitingRoom.Extensions;
@@ -61,8 +64,23 @@ public static class ApplicationServiceExtensions
             options.SerializerOptions.TypeInfoResolverChain.Insert(0, WaitingRoomJsonContext.Default));
         // Unreadable bodies surface as BadHttpRequestException, which ErrorMapping turns into a clear 4xx.
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
+        // The api's body limit (over it: a 413); header bytes beyond ASCII are legal HTTP, decoded as Latin-1 rather than
+        // refused by Kestrel with an empty 400 (the room reads no header of its own).
+        services.Configure<KestrelServerOptions>(options =>
+        {
+            options.Limits.MaxRequestBodySize = InputRules.MaxRequestBodyBytes;
+            options.RequestHeaderEncodingSelector = _ => Encoding.Latin1;
+        });
         services.AddExceptionHandler<ErrorMapping>();
-        services.AddProblemDetails();
+        // What the framework refuses before a handler runs (routing's 404/405, binding's 415, Kestrel's 413) is answered
+        // as ProblemDetails.
+        services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
+            context.ProblemDetails.Detail ??= context.ProblemDetails.Status switch
+            {
+                StatusCodes.Status413PayloadTooLarge => $"Request body must not exceed {InputRules.MaxRequestBodyBytes} bytes",
+                StatusCodes.Status415UnsupportedMediaType => "Content-Type must be application/json",
+                _ => null,
+            });
         return builder;
     }
 

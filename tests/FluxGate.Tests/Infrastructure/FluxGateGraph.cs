@@ -142,18 +142,38 @@ public sealed class FluxGateGraph : IAsyncDisposable
         await App.ResourceNotifications.WaitForResourceHealthyAsync(name, timeout.Token);
     }
 
+    /// <summary>Starts a stopped or crashed resource and waits until it runs, not until it is healthy (one that reports itself Degraded).</summary>
+    public async Task StartResourceUntilRunningAsync(string name)
+    {
+        await ExecuteAsync(name, KnownResourceCommands.StartCommand);
+        await WaitForStateAsync(name, resource => resource.Snapshot.State?.Text == KnownResourceStates.Running);
+    }
+
     /// <summary>A crash: SIGKILL to the resource's process and everything it started (dotnet run's child included).</summary>
     public async Task KillResourceAsync(string name)
     {
-        if (!App.ResourceNotifications.TryGetCurrentState(name, out var resource)
-            || resource.Snapshot.Properties.FirstOrDefault(property => property.Name.EndsWith(".pid", StringComparison.Ordinal))?.Value is not { } value
-            || !int.TryParse(value.ToString(), out var pid))
-        {
-            throw new InvalidOperationException($"{name} has no process id to kill.");
-        }
-        ProcessTree.Kill(pid);
+        ProcessTree.Kill(ProcessIdOf(name));
         await WaitForStateAsync(name, IsStopped);
     }
+
+    /// <summary>
+    /// A stall, as of a server that stops answering without closing its connections (a long GC, a swapped-out host):
+    /// SIGSTOP to the resource's process and its children (PostgreSQL's backends) until the returned handle is
+    /// disposed (SIGCONT).
+    /// </summary>
+    public IDisposable Freeze(string name)
+    {
+        var root = ProcessIdOf(name);
+        return new FrozenProcesses([root, .. ProcessTree.DescendantsOf(root)]);
+    }
+
+    /// <summary>The resource's process id (its snapshot's <c>executable.pid</c> or <c>project.pid</c>).</summary>
+    public int ProcessIdOf(string name) =>
+        App.ResourceNotifications.TryGetCurrentState(name, out var resource)
+        && resource.Snapshot.Properties.FirstOrDefault(property => property.Name.EndsWith(".pid", StringComparison.Ordinal))?.Value is { } value
+        && int.TryParse(value.ToString(), out var pid)
+            ? pid
+            : throw new InvalidOperationException($"{name} has no process id.");
 
     /// <summary>Polls until every service's <c>/health</c> is 200 (after a test stopped or killed something).</summary>
     public async Task WaitUntilHealthyAsync(TimeSpan? timeout = null)
@@ -185,6 +205,34 @@ public sealed class FluxGateGraph : IAsyncDisposable
             catch (IOException)
             {
                 // A server's last write racing the delete: the folder is under /tmp anyway.
+            }
+        }
+    }
+
+    private sealed class FrozenProcesses : IDisposable
+    {
+        private readonly List<int> _pids;
+        private bool _thawed;
+
+        public FrozenProcesses(List<int> pids)
+        {
+            _pids = pids;
+            foreach (var pid in pids)
+            {
+                ProcessTree.Signal(pid, ProcessTree.SigStop);
+            }
+        }
+
+        public void Dispose()
+        {
+            if (_thawed)
+            {
+                return;
+            }
+            _thawed = true;
+            foreach (var pid in _pids)
+            {
+                ProcessTree.Signal(pid, ProcessTree.SigCont);
             }
         }
     }

@@ -3,6 +3,23 @@ namespace FluxGate.Tests.Infrastructure;
 /// <summary>A process and its descendants, read from /proc: what a crash of a resource takes down.</summary>
 internal static class ProcessTree
 {
+    public const int SigCont = 18;
+    public const int SigStop = 19;
+
+    private const int NoSuchProcess = 3; // ESRCH
+
+    /// <summary>Sends a signal (Linux numbers) to one process; one that has exited meanwhile is skipped.</summary>
+    public static void Signal(int pid, int signal)
+    {
+        if (kill(pid, signal) != 0 && System.Runtime.InteropServices.Marshal.GetLastPInvokeError() is var errno && errno != NoSuchProcess)
+        {
+            throw new InvalidOperationException($"kill({pid}, {signal}) failed: errno {errno}");
+        }
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
+    private static extern int kill(int pid, int signal);
+
     public static void Kill(int root)
     {
         foreach (var pid in DescendantsOf(root).Prepend(root))
