@@ -45,7 +45,7 @@ builder.AddProject<Projects.FluxGate_Persister>(ResourceNames.Persister, project
     .WithReference(kafka).WaitFor(kafka)
     .WithReference(fluxgate).WaitFor(fluxgate)
     .WithServiceSettings(builder.Configuration)
-    .WithHttpHealthCheck("/health");
+    .WithReportedHealthCheck("/health"); // Degraded shows: e.g. after events left the Kafka log unread
 
 // The room finds the api by service discovery (services__api__http__0). It does not wait for the api: the api only
 // needs the room's address, so the two start side by side.

@@ -22,8 +22,30 @@ public static class RedisKeys
     /// <summary>String: set once when an order is cancelled and its unit returned (exactly-once cancel).</summary>
     public static string Cancelled(string productId, Guid orderId) => $"fg:{{{productId}}}:cancelled:{orderId:N}";
 
-    /// <summary>String <c>productId|userId|acceptedAtUnixMs</c>: finds an accepted order by id before PostgreSQL has it.</summary>
+    /// <summary>String: the <see cref="OrderAccepted"/> event's JSON; finds an accepted order by id before PostgreSQL has it.</summary>
     public static string AcceptedOrder(Guid orderId) => $"fg:order:{orderId:N}";
+
+    /// <summary>
+    /// Hash: order id (N format) → <c>&lt;reserved at, unix ms&gt;:&lt;admission ticket or empty&gt;:&lt;idempotency Redis key&gt;</c>, from
+    /// the order script's reservation until Kafka's answer confirms or undoes it. What is left after a crash is resolved
+    /// by the api's reconciler.
+    /// </summary>
+    public static string InFlight(string productId) => $"fg:{{{productId}}}:inflight";
+
+    /// <summary>
+    /// Sorted set: the JSON of each accepted order (and of each cancel) Kafka acknowledged, scored by when (unix ms),
+    /// kept until PostgreSQL has it; the reconciler produces it again if the Kafka log lost it.
+    /// </summary>
+    public static string Unpersisted(string productId) => $"fg:{{{productId}}}:unpersisted";
+
+    /// <summary>Hash <c>initial</c>, <c>initializedAt</c> (unix ms), <c>accepted</c>, <c>cancelled</c>: the product's counts since its last init.</summary>
+    public static string Ledger(string productId) => $"fg:{{{productId}}}:ledger";
+
+    /// <summary>Set of every product id initialized or restored: what the reconciler walks.</summary>
+    public const string Products = "fg:products";
+
+    /// <summary>String: which api instance runs the reconciler now (a short lease).</summary>
+    public const string ReconcilerLease = "fg:reconciler:lease";
 
     /// <summary>Prefix of the waiting room's keys for one product (queue counters).</summary>
     public static string WaitingRoomPrefix(string productId) => $"fg:{{{productId}}}:wr:";

@@ -26,6 +26,7 @@ public static class PersisterExtensions
         builder.Services.AddSingleton<SchemaMigrator>();
         builder.Services.AddSingleton<OrderBatchWriter>();
         builder.Services.AddSingleton<ConsumerLoopState>();
+        builder.Services.AddSingleton<LogGapGuard>();
         builder.Services.AddHostedService<OrdersConsumer>();
         builder.Services.AddHealthChecks()
             .AddCheck<ConsumerLoopHealthCheck>("consumer", tags: [Extensions.ReadyTag]);

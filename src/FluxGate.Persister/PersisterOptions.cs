@@ -35,6 +35,9 @@ public sealed class PersisterOptions
     /// </summary>
     public int SessionTimeoutMs { get; set; } = 6000;
 
+    /// <summary>How long <c>/health</c> stays Degraded after a log gap (events dropped before they were persisted).</summary>
+    public int LogGapDegradedSeconds { get; set; } = 900;
+
     public TimeSpan BatchTimeout => TimeSpan.FromMilliseconds(BatchTimeoutMs);
 }
 
@@ -71,6 +74,10 @@ public sealed class PersisterOptionsValidator : IValidateOptions<PersisterOption
         if (options.SessionTimeoutMs is < 1000 or > 300_000)
         {
             failures.Add($"Persister:SessionTimeoutMs must be between 1000 and 300000 ms; it is {options.SessionTimeoutMs}.");
+        }
+        if (options.LogGapDegradedSeconds is < 1 or > 604_800)
+        {
+            failures.Add($"Persister:LogGapDegradedSeconds must be between 1 and 604800 s; it is {options.LogGapDegradedSeconds}.");
         }
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }

@@ -1,3 +1,4 @@
+using System.Text;
 using FluxGate.Api.Events;
 using FluxGate.Api.Http;
 using FluxGate.Api.Inventory;
@@ -19,6 +20,7 @@ public static class ApplicationServiceExtensions
         builder.AddRedisConnection("redis");
         builder.AddKafkaConnection("kafka");
         builder.AddPostgresConnection("fluxgate");
+        builder.AddReconciliation();
 
         var defaultPermitsPerSecond = builder.Environment.IsDevelopment() ? 50 : 10_000;
         builder.Services.AddOptions<RateLimitOptions>()
@@ -38,6 +40,9 @@ public static class ApplicationServiceExtensions
         builder.Services.Configure<SocketTransportOptions>(options => options.WaitForDataBeforeAllocatingBuffer = false);
         // "Server: Kestrel" is 17 bytes on every small answer and tells a client nothing it needs.
         builder.Services.Configure<KestrelServerOptions>(options => options.AddServerHeader = false);
+        // Header bytes beyond ASCII are legal HTTP: decoded as Latin-1 they reach the input rules and get a JSON 400
+        // instead of Kestrel's empty one (by default Kestrel refuses any header that is not valid UTF-8).
+        builder.Services.Configure<KestrelServerOptions>(options => options.RequestHeaderEncodingSelector = _ => Encoding.Latin1);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<OrderMetrics>();
         builder.Services.AddSingleton<GateScripts>();
@@ -45,6 +50,8 @@ public static class ApplicationServiceExtensions
         builder.Services.AddSingleton<OrderEventProducer>();
         builder.Services.AddSingleton<OrderGate>();
         builder.Services.AddSingleton<OrderIntake>();
+        builder.Services.AddSingleton<ConfirmRetryQueue>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<ConfirmRetryQueue>());
         builder.Services.AddSingleton<AdmissionVerifier>();
         builder.Services.AddSingleton<WaitingRoomRedirect>();
         builder.Services.AddSingleton<OrderLookup>();
@@ -53,6 +60,8 @@ public static class ApplicationServiceExtensions
         builder.Services.AddSingleton<InventoryFeed>();
         builder.Services.AddHostedService(services => services.GetRequiredService<InventoryFeed>());
         builder.Services.AddSingleton<AdminKeyFilter>();
+        builder.Services.AddExceptionHandler<ErrorMapping>();
+        builder.Services.AddProblemDetails();
 
         builder.Services.ConfigureHttpJsonOptions(options =>
             options.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default));

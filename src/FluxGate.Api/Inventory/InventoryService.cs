@@ -16,12 +16,16 @@ public sealed class InventoryService(IConnectionMultiplexer redis, GateScripts s
     /// <returns>False when Kafka refused; Redis failures throw <see cref="RedisException"/>.</returns>
     public async Task<bool> InitializeAsync(string productId, int quantity)
     {
-        var delivery = await producer.ProduceAsync(new StockInitialized(productId, quantity, time.GetUtcNow()));
+        var initialized = new StockInitialized(productId, quantity, time.GetUtcNow());
+        var delivery = await producer.ProduceAsync(initialized);
         if (delivery != DeliveryOutcome.Persisted)
         {
             return false;
         }
-        await scripts.Init.EvaluateAsync(_database, [RedisKeys.Stock(productId), RedisKeys.RateBucket(productId)], [quantity]);
+        await scripts.Init.EvaluateAsync(_database,
+            [RedisKeys.Stock(productId), RedisKeys.RateBucket(productId), RedisKeys.Ledger(productId)],
+            [quantity, initialized.InitializedAt.ToUnixTimeMilliseconds()]);
+        await _database.SetAddAsync(RedisKeys.Products, productId); // what the reconciler walks
         return true;
     }
 

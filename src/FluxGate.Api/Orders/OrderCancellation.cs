@@ -42,7 +42,8 @@ public sealed class OrderCancellation(
             return CancellationOutcome.AlreadyCancelled;
         }
 
-        var delivery = await producer.ProduceAsync(new OrderCancelled(orderId, order.ProductId, time.GetUtcNow()));
+        var cancel = new OrderCancelled(orderId, order.ProductId, time.GetUtcNow());
+        var delivery = await producer.ProduceAsync(cancel);
         if (delivery != DeliveryOutcome.Persisted)
         {
             return CancellationOutcome.Failed;
@@ -50,8 +51,9 @@ public sealed class OrderCancellation(
 
         var returned = await scripts.Cancel.EvaluateAsync(
             _redis,
-            [RedisKeys.Stock(order.ProductId), RedisKeys.Cancelled(order.ProductId, orderId)],
-            [MarkerLifetimeMs]);
+            [RedisKeys.Stock(order.ProductId), RedisKeys.Cancelled(order.ProductId, orderId),
+                RedisKeys.Unpersisted(order.ProductId), RedisKeys.Ledger(order.ProductId)],
+            [MarkerLifetimeMs, OrderEventSerializer.Serialize(cancel)]);
         return (long)returned == 1 ? CancellationOutcome.Cancelled : CancellationOutcome.AlreadyCancelled;
     }
 }

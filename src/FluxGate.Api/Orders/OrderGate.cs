@@ -15,22 +15,28 @@ public sealed class OrderGate(
     GateScripts scripts,
     IOptions<RateLimitOptions> rateLimit,
     IOptions<IdempotencyOptions> idempotency,
-    IOptions<AdmissionOptions> admission)
+    IOptions<AdmissionOptions> admission,
+    IOptions<ReconciliationOptions> reconciliation)
 {
     private readonly IDatabase _database = redis.GetDatabase();
     private readonly RedisValue _idempotencyTtlMs = (long)idempotency.Value.Ttl.TotalMilliseconds;
     private readonly RedisValue _permitsPerSecond = rateLimit.Value.PermitsPerSecond;
     private readonly RedisValue _burst = rateLimit.Value.EffectiveBurst;
     private readonly RedisValue _usedTicketRetentionMs = (long)admission.Value.UsedTicketRetention.TotalMilliseconds;
+    private readonly RedisValue _inFlightHoldMs = (long)reconciliation.Value.InFlightHold.TotalMilliseconds;
 
     /// <param name="admittedTicket">The ticket of a verified admission token, which replaces the rate bucket once.</param>
     public async Task<OrderDecision> DecideAsync(string productId, string idempotencyKey, long? admittedTicket)
     {
         var orderId = Guid.CreateVersion7();
         RedisKey[] keys = admittedTicket is { } ticket
-            ? [RedisKeys.Stock(productId), RedisKeys.RateBucket(productId), RedisKeys.Idempotency(productId, idempotencyKey), RedisKeys.AdmissionUsed(productId, ticket)]
-            : [RedisKeys.Stock(productId), RedisKeys.RateBucket(productId), RedisKeys.Idempotency(productId, idempotencyKey)];
-        RedisValue[] values = [orderId.ToString("N"), _idempotencyTtlMs, _permitsPerSecond, _burst, _usedTicketRetentionMs];
+            ? [RedisKeys.Stock(productId), RedisKeys.RateBucket(productId), RedisKeys.Idempotency(productId, idempotencyKey), RedisKeys.InFlight(productId), RedisKeys.AdmissionUsed(productId, ticket)]
+            : [RedisKeys.Stock(productId), RedisKeys.RateBucket(productId), RedisKeys.Idempotency(productId, idempotencyKey), RedisKeys.InFlight(productId)];
+        RedisValue[] values =
+        [
+            orderId.ToString("N"), _idempotencyTtlMs, _permitsPerSecond, _burst, _usedTicketRetentionMs, _inFlightHoldMs,
+            admittedTicket is { } used ? used : RedisValue.EmptyString,
+        ];
 
         var result = await scripts.Order.EvaluateAsync(_database, keys, values).ConfigureAwait(false);
         return Interpret(result, orderId);
@@ -65,12 +71,16 @@ public sealed class OrderGate(
         throw new InvalidOperationException($"Unexpected order script result '{held}'.");
     }
 
-    /// <summary>Kafka has the order: the key now answers "duplicate" instead of "in progress".</summary>
-    public Task ConfirmAsync(string productId, string idempotencyKey, Guid orderId) =>
+    /// <summary>
+    /// Kafka has the order: the key now answers "duplicate" instead of "in progress", and the event is kept in Redis
+    /// until PostgreSQL has it (the reconciler produces it again if the Kafka log lost it).
+    /// </summary>
+    public Task ConfirmAsync(OrderAccepted order) =>
         scripts.Accept.EvaluateAsync(
             _database,
-            [RedisKeys.Idempotency(productId, idempotencyKey)],
-            [orderId.ToString("N")]);
+            [RedisKeys.Idempotency(order.ProductId, order.IdempotencyKey), RedisKeys.InFlight(order.ProductId),
+                RedisKeys.Unpersisted(order.ProductId), RedisKeys.Ledger(order.ProductId)],
+            [order.OrderId.ToString("N"), OrderEventSerializer.Serialize(order), _idempotencyTtlMs]);
 
     /// <summary>
     /// Kafka refused the order: return the unit, forget the key and release the admission ticket it used.
@@ -79,8 +89,8 @@ public sealed class OrderGate(
     public async Task<bool> CompensateAsync(string productId, string idempotencyKey, Guid orderId, long? admittedTicket)
     {
         RedisKey[] keys = admittedTicket is { } ticket
-            ? [RedisKeys.Stock(productId), RedisKeys.Idempotency(productId, idempotencyKey), RedisKeys.AdmissionUsed(productId, ticket)]
-            : [RedisKeys.Stock(productId), RedisKeys.Idempotency(productId, idempotencyKey)];
+            ? [RedisKeys.Stock(productId), RedisKeys.Idempotency(productId, idempotencyKey), RedisKeys.InFlight(productId), RedisKeys.AdmissionUsed(productId, ticket)]
+            : [RedisKeys.Stock(productId), RedisKeys.Idempotency(productId, idempotencyKey), RedisKeys.InFlight(productId)];
         var result = await scripts.Compensate.EvaluateAsync(_database, keys, [orderId.ToString("N")]).ConfigureAwait(false);
         return (long)result == 1;
     }

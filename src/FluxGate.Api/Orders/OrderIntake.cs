@@ -1,6 +1,6 @@
 using FluxGate.Api.Kafka;
+using FluxGate.Clients;
 using FluxGate.Contracts;
-using StackExchange.Redis;
 
 namespace FluxGate.Api.Orders;
 
@@ -9,20 +9,12 @@ namespace FluxGate.Api.Orders;
 /// answer confirms it or undoes it. Nothing is sold twice and no unit leaks when Kafka refuses.
 /// </summary>
 public sealed partial class OrderIntake(
-    OrderGate gate, OrderEventProducer producer, OrderLookup lookup, TimeProvider time, ILogger<OrderIntake> logger)
+    OrderGate gate, OrderEventProducer producer, OrderLookup lookup, ConfirmRetryQueue confirms, TimeProvider time, ILogger<OrderIntake> logger)
 {
     public async Task<OrderResult> PlaceAsync(OrderRequest order, string idempotencyKey, long? admittedTicket)
     {
-        OrderDecision decision;
-        try
-        {
-            decision = await gate.DecideAsync(order.ProductId, idempotencyKey, admittedTicket);
-        }
-        catch (RedisException exception)
-        {
-            LogOrderFailed(logger, order.ProductId, order.UserId, idempotencyKey, Guid.Empty, "redis unavailable", exception);
-            return new OrderResult(OrderOutcome.Failed);
-        }
+        // A Redis failure here throws: ErrorMapping answers the spec's 500 (retry with the same key).
+        var decision = await gate.DecideAsync(order.ProductId, idempotencyKey, admittedTicket);
 
         return decision.Kind switch
         {
@@ -44,16 +36,10 @@ public sealed partial class OrderIntake(
         switch (delivery)
         {
             case DeliveryOutcome.Persisted:
+                // Kafka has the order, so it is accepted whatever Redis does next: a confirm Redis cannot take now is
+                // retried in the background, and the key answers "in progress" (never a second order) until it lands.
                 lookup.IndexAccepted(accepted);
-                try
-                {
-                    await gate.ConfirmAsync(order.ProductId, idempotencyKey, orderId);
-                }
-                catch (RedisException exception)
-                {
-                    // Kafka has the order, so it is accepted; the key just answers "in progress" until it expires.
-                    LogConfirmFailed(logger, orderId, exception);
-                }
+                await confirms.ConfirmAsync(accepted);
                 return new OrderResult(OrderOutcome.Accepted, orderId);
 
             case DeliveryOutcome.NotPersisted:
@@ -62,15 +48,16 @@ public sealed partial class OrderIntake(
                     await gate.CompensateAsync(order.ProductId, idempotencyKey, orderId, admittedTicket);
                     LogOrderFailed(logger, order.ProductId, order.UserId, idempotencyKey, orderId, "kafka refused; unit returned", null);
                 }
-                catch (RedisException exception)
+                catch (Exception exception) when (exception.IsDependencyFault())
                 {
-                    LogOrderFailed(logger, order.ProductId, order.UserId, idempotencyKey, orderId, "kafka refused; unit NOT returned (redis unavailable)", exception);
+                    LogOrderFailed(logger, order.ProductId, order.UserId, idempotencyKey, orderId, "kafka refused; unit NOT returned yet (redis unavailable)", exception);
                 }
                 return new OrderResult(OrderOutcome.Failed, orderId);
 
             default:
-                // Kafka may have it: returning the unit could sell it twice. The key stays "in progress"
-                // until its TTL, so a retry learns that rather than placing a second order.
+                // Kafka may have it: returning the unit could sell it twice. The key stays "in progress" until the
+                // reconciler resolves the reservation from PostgreSQL (accepted, or the unit returned), so a retry
+                // learns that rather than placing a second order.
                 LogOrderFailed(logger, order.ProductId, order.UserId, idempotencyKey, orderId, "kafka delivery uncertain; unit held", null);
                 return new OrderResult(OrderOutcome.Failed, orderId);
         }
@@ -78,7 +65,4 @@ public sealed partial class OrderIntake(
 
     [LoggerMessage(LogLevel.Error, "Order failed for product {ProductId}, user {UserId}, key {IdempotencyKey}, order {OrderId}: {Reason}")]
     private static partial void LogOrderFailed(ILogger logger, string productId, string userId, string idempotencyKey, Guid orderId, string reason, Exception? exception);
-
-    [LoggerMessage(LogLevel.Warning, "Order {OrderId} is in Kafka but its key could not be marked accepted")]
-    private static partial void LogConfirmFailed(ILogger logger, Guid orderId, Exception exception);
 }

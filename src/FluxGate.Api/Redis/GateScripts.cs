@@ -9,5 +9,14 @@ public sealed class GateScripts
     public RedisScript Init { get; } = RedisScript.FromResource("init");
     public RedisScript Cancel { get; } = RedisScript.FromResource("cancel");
 
-    public IEnumerable<RedisScript> All => [Order, Accept, Compensate, Init, Cancel];
+    /// <summary>The reconciler: an unresolved reservation whose order PostgreSQL has.</summary>
+    public RedisScript Resolve { get; } = RedisScript.FromResource("resolve");
+
+    /// <summary>The admin restore of a product Redis lost: its stock and ledger.</summary>
+    public RedisScript Restore { get; } = RedisScript.FromResource("restore");
+
+    /// <summary>The admin restore of a product Redis lost: its idempotency keys.</summary>
+    public RedisScript RestoreKeys { get; } = RedisScript.FromResource("restore_keys");
+
+    public IEnumerable<RedisScript> All => [Order, Accept, Compensate, Init, Cancel, Resolve, Restore, RestoreKeys];
 }

@@ -38,7 +38,7 @@ public sealed class BackingServices
         }
         if (UseContainers)
         {
-            return _builder.AddRedis(name).WithDataVolume().WithPersistence(TimeSpan.FromSeconds(1));
+            return _builder.AddRedis(name).WithDataVolume().WithAppendOnlyFile();
         }
         return _builder.AddLocalRedis(name, State.Redis, FreePort.OrFree(_options.Ports.Redis));
     }

@@ -129,6 +129,21 @@ public sealed class KafkaMockCluster : IDisposable, IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Delays every broker's answers by <paramref name="milliseconds"/> (0: none). A request is still applied at once, so
+    /// a produce is in the log while its producer waits for the acknowledgement.
+    /// </summary>
+    public void SetRoundTripTime(int milliseconds)
+    {
+        lock (_gate)
+        {
+            for (var brokerId = 1; brokerId <= BrokerCount; brokerId++)
+            {
+                Check(LibrdkafkaMock.rd_kafka_mock_broker_set_rtt(Cluster, brokerId, milliseconds), $"set broker {brokerId} round-trip time");
+            }
+        }
+    }
+
     /// <summary>Every broker down: Kafka is unreachable.</summary>
     public void SetAllBrokersDown()
     {

@@ -96,6 +96,9 @@ internal static class LibrdkafkaMock
     public static extern int rd_kafka_mock_broker_set_up(IntPtr cluster, int brokerId);
 
     [DllImport(Library)]
+    public static extern int rd_kafka_mock_broker_set_rtt(IntPtr cluster, int brokerId, int rttMs);
+
+    [DllImport(Library)]
     public static extern void rd_kafka_mock_push_request_errors_array(IntPtr cluster, short apiKey, UIntPtr count, int[] errors);
 
     [DllImport(Library)]

@@ -23,6 +23,7 @@ public sealed partial class OrdersConsumer(
     OrderBatchWriter writer,
     PersisterMetrics metrics,
     ConsumerLoopState state,
+    LogGapGuard gaps,
     IOptions<PersisterOptions> options,
     TimeProvider timeProvider,
     ILogger<OrdersConsumer> logger) : BackgroundService
@@ -44,23 +45,39 @@ public sealed partial class OrdersConsumer(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        try
+        for (var restart = 1; ; restart++)
         {
-            await MigrateAsync(stoppingToken);
-            // Consume blocks: the loop gets a thread of its own rather than holding a pool thread hostage.
-            await Task.Factory.StartNew(() => Run(stoppingToken), stoppingToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
-            state.Enter(ConsumerPhase.Stopped);
-        }
-        catch (Exception) when (stoppingToken.IsCancellationRequested)
-        {
-            // Stopping: a write cut short is rolled back and its messages are read again by the next owner.
-            state.Enter(ConsumerPhase.Stopped);
-        }
-        catch (Exception exception)
-        {
-            state.Enter(ConsumerPhase.Faulted, exception.Message);
-            LogLoopFaulted(exception);
-            throw; // the host stops; a supervisor restarts the process, which resumes from the committed offsets
+            try
+            {
+                await MigrateAsync(stoppingToken);
+                // Consume blocks: the loop gets a thread of its own rather than holding a pool thread hostage.
+                await Task.Factory.StartNew(() => Run(stoppingToken), stoppingToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+                state.Enter(ConsumerPhase.Stopped);
+                return;
+            }
+            catch (Exception) when (stoppingToken.IsCancellationRequested)
+            {
+                // Stopping: a write cut short is rolled back and its messages are read again by the next owner.
+                state.Enter(ConsumerPhase.Stopped);
+                return;
+            }
+            catch (Exception exception) when (exception.IsDependencyFault())
+            {
+                // Kafka or PostgreSQL failed the loop itself (a fatal consumer error, a timeout outside the write retry):
+                // a new consumer resumes from the committed offsets, as a restarted process would.
+                var delay = _backoff.Delay(restart);
+                _committed.Clear();
+                _owned.Clear();
+                state.Enter(ConsumerPhase.Starting, exception.Message);
+                LogLoopRestarting(exception, delay.TotalMilliseconds);
+                await Task.Delay(delay, timeProvider, stoppingToken);
+            }
+            catch (Exception exception)
+            {
+                state.Enter(ConsumerPhase.Faulted, exception.Message);
+                LogLoopFaulted(exception);
+                throw; // a bug: the host stops; a supervisor restarts the process, which resumes from the committed offsets
+            }
         }
     }
 
@@ -165,6 +182,7 @@ public sealed partial class OrdersConsumer(
                     }
                     continue;
                 }
+                gaps.Taken(consumer, result.TopicPartitionOffset);
                 _pending.Add(OrderMessageDecoder.Decode(result), timeProvider.GetUtcNow());
                 _tracing.Taken(result);
                 consumed++;
@@ -329,6 +347,7 @@ public sealed partial class OrdersConsumer(
         {
             return;
         }
+        gaps.Assigned(consumer, partitions);
         try
         {
             var ends = partitions
@@ -351,6 +370,7 @@ public sealed partial class OrdersConsumer(
     {
         var abandoned = _pending.Abandon(partitions);
         _tracing.Abandon(partitions);
+        gaps.GivenUp(partitions);
         foreach (var partition in partitions)
         {
             _committed.Remove(partition);
@@ -422,6 +442,9 @@ public sealed partial class OrdersConsumer(
 
     [LoggerMessage(Level = LogLevel.Critical, Message = "The consumer loop stopped")]
     private partial void LogLoopFaulted(Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The consumer loop failed on a dependency; restarting it in {DelayMs:0} ms")]
+    private partial void LogLoopRestarting(Exception exception, double delayMs);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Batch landed: {Received} messages, {Inserted} orders inserted, {Duplicates} duplicates, {AlreadyApplied} already applied, {Inits} inits, {Cancelled} cancelled, {DeadLetters} dead letters in {DurationMs:0.0} ms")]
     private partial void LogBatchLanded(int received, int inserted, int duplicates, int alreadyApplied, int inits, int cancelled, int deadLetters, double durationMs);

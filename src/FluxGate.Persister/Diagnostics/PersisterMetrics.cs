@@ -13,6 +13,8 @@ public sealed class PersisterMetrics
     private readonly Counter<long> _deadLetters;
     private readonly Counter<long> _inconsistencies;
     private readonly Counter<long> _writeRetries;
+    private readonly Counter<long> _logGaps;
+    private readonly Counter<long> _logGapEvents;
     private readonly Histogram<int> _batchSize;
     private readonly Histogram<double> _batchDuration;
     private long _consumerLag = -1;
@@ -30,6 +32,10 @@ public sealed class PersisterMetrics
             "Orders kept although PostgreSQL's stock disagreed (kind = negative_stock or unknown_product).");
         _writeRetries = meter.CreateCounter<long>("fluxgate.persister.write.retries", "{retry}",
             "Batch writes retried after a database failure.");
+        _logGaps = meter.CreateCounter<long>("fluxgate.persister.log_gaps", "{gap}",
+            "Times this group's position was no longer in the log: events dropped (retention, the broker's size cap) before they were persisted.");
+        _logGapEvents = meter.CreateCounter<long>("fluxgate.persister.log_gap.events", "{event}",
+            "Events that left the log before this group persisted them (the api's reconciler produces the orders among them again).");
         _batchSize = meter.CreateHistogram("fluxgate.persister.batch.size", "{event}",
             "Messages per database transaction.", tags: null,
             new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 10, 50, 100, 250, 500, 1000, 2500, 5000, 10000] });
@@ -47,6 +53,13 @@ public sealed class PersisterMetrics
     public void Consumed(int count) => _eventsConsumed.Add(count);
 
     public void WriteRetried() => _writeRetries.Add(1);
+
+    public void LogGap(int partition, long events)
+    {
+        var tag = new KeyValuePair<string, object?>("partition", partition);
+        _logGaps.Add(1, tag);
+        _logGapEvents.Add(events, tag);
+    }
 
     public void SetConsumerLag(long lag) => Volatile.Write(ref _consumerLag, lag);
 

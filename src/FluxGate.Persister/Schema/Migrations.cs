@@ -54,6 +54,10 @@ public static class Migrations
                 PRIMARY KEY (topic, "partition")
             );
             """),
+        (2, "products.initialized_at: when the product's last StockInitialized happened (the api's invariant report counts orders from there)",
+            """
+            ALTER TABLE products ADD COLUMN IF NOT EXISTS initialized_at timestamptz;
+            """),
     ];
 
     public static int LatestVersion => All[^1].Version;

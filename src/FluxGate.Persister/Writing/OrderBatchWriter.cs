@@ -177,7 +177,7 @@ public sealed class OrderBatchWriter(NpgsqlDataSource dataSource)
         {
             BatchCommands =
             {
-                Command("SELECT id, stock, initial_stock FROM products WHERE id = ANY($1) ORDER BY id FOR UPDATE", productIds),
+                Command("SELECT id, stock, initial_stock, initialized_at FROM products WHERE id = ANY($1) ORDER BY id FOR UPDATE", productIds),
                 Command(
                     """
                     INSERT INTO orders (id, product_id, user_id, idempotency_key, accepted_at)
@@ -207,7 +207,8 @@ public sealed class OrderBatchWriter(NpgsqlDataSource dataSource)
         {
             while (reader.Read())
             {
-                current.Add(new ProductStock(reader.GetString(0), reader.GetInt32(1), reader.GetInt32(2)));
+                current.Add(new ProductStock(reader.GetString(0), reader.GetInt32(1), reader.GetInt32(2),
+                    reader.IsDBNull(3) ? null : reader.GetFieldValue<DateTimeOffset>(3)));
             }
             reader.NextResult();
             while (reader.Read())
@@ -239,7 +240,7 @@ public sealed class OrderBatchWriter(NpgsqlDataSource dataSource)
                     deadLetters.Add((message, message.PoisonReason!));
                     break;
                 case StockInitialized init:
-                    ledger.Initialize(init.ProductId, init.Quantity);
+                    ledger.Initialize(init.ProductId, init.Quantity, init.InitializedAt);
                     initializations++;
                     break;
                 case OrderAccepted order when inserted.Remove(order.OrderId):
@@ -279,14 +280,17 @@ public sealed class OrderBatchWriter(NpgsqlDataSource dataSource)
             {
                 Command(
                     """
-                    INSERT INTO products (id, stock, initial_stock, updated_at)
-                    SELECT id, stock, initial_stock, now() FROM unnest($1::text[], $2::integer[], $3::integer[]) AS p(id, stock, initial_stock)
+                    INSERT INTO products (id, stock, initial_stock, initialized_at, updated_at)
+                    SELECT id, stock, initial_stock, initialized_at, now()
+                    FROM unnest($1::text[], $2::integer[], $3::integer[], $4::timestamptz[]) AS p(id, stock, initial_stock, initialized_at)
                     ON CONFLICT (id) DO UPDATE
-                    SET stock = excluded.stock, initial_stock = excluded.initial_stock, updated_at = excluded.updated_at
+                    SET stock = excluded.stock, initial_stock = excluded.initial_stock, initialized_at = excluded.initialized_at,
+                        updated_at = excluded.updated_at
                     """,
                     changed.Select(product => product.ProductId).ToArray(),
                     changed.Select(product => product.Stock).ToArray(),
-                    changed.Select(product => product.InitialStock).ToArray()),
+                    changed.Select(product => product.InitialStock).ToArray(),
+                    changed.Select(product => product.InitializedAt?.UtcDateTime).ToArray()),
                 InsertDeadLetters(deadLetters),
             },
         })
@@ -362,6 +366,7 @@ public sealed class OrderBatchWriter(NpgsqlDataSource dataSource)
             {
                 // Explicit types where inference could guess wrong (timestamps) or cannot see through nulls.
                 DateTime[] times => new NpgsqlParameter { Value = times, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz },
+                DateTime?[] times => new NpgsqlParameter { Value = times, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz },
                 byte[]?[] bytes => new NpgsqlParameter { Value = bytes, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea },
                 string?[] texts => new NpgsqlParameter { Value = texts, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text },
                 _ => new NpgsqlParameter { Value = array },

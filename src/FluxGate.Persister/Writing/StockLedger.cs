@@ -27,9 +27,9 @@ public sealed class StockLedger
     /// <summary>The final state of every product this batch changed.</summary>
     public IEnumerable<ProductStock> Changed => _touched.Select(id => _products[id]);
 
-    public void Initialize(string productId, int quantity)
+    public void Initialize(string productId, int quantity, DateTimeOffset? initializedAt = null)
     {
-        _products[productId] = new ProductStock(productId, quantity, quantity);
+        _products[productId] = new ProductStock(productId, quantity, quantity, initializedAt);
         _touched.Add(productId);
     }
 
@@ -64,7 +64,8 @@ public sealed class StockLedger
     }
 }
 
-public sealed record ProductStock(string ProductId, int Stock, int InitialStock);
+/// <param name="InitializedAt">When the product's last <c>StockInitialized</c> happened (unknown for rows older than the column).</param>
+public sealed record ProductStock(string ProductId, int Stock, int InitialStock, DateTimeOffset? InitializedAt = null);
 
 public enum InconsistencyKind
 {

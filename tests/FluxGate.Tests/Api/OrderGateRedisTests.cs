@@ -1,5 +1,6 @@
 using FluxGate.Api.Options;
 using FluxGate.Api.Orders;
+using FluxGate.Api.Reconciliation;
 using FluxGate.Api.Redis;
 using FluxGate.Contracts;
 using FluxGate.Tests.Infrastructure;
@@ -19,7 +20,8 @@ public class OrderGateRedisTests(RedisFixture redis)
         _scripts,
         MsOptions.Create(new RateLimitOptions { PermitsPerSecond = permitsPerSecond, Burst = burst }),
         MsOptions.Create(new IdempotencyOptions()),
-        MsOptions.Create(new AdmissionOptions()));
+        MsOptions.Create(new AdmissionOptions()),
+        MsOptions.Create(new ReconciliationOptions()));
 
     private async Task<string> InitAsync(long stock)
     {
@@ -62,7 +64,7 @@ public class OrderGateRedisTests(RedisFixture redis)
         });
         Assert.Equal(9, (long)await redis.Database.StringGetAsync(RedisKeys.Stock(productId)));
 
-        await gate.ConfirmAsync(productId, "same-key", reserved.OrderId);
+        await gate.ConfirmAsync(new OrderAccepted(reserved.OrderId, productId, "user", "same-key", DateTimeOffset.UtcNow));
         Assert.Equal(new OrderDecision(OrderDecisionKind.Duplicate, reserved.OrderId), await gate.DecideAsync(productId, "same-key", null));
     }
 
@@ -166,6 +168,32 @@ public class OrderGateRedisTests(RedisFixture redis)
         Assert.True(await gate.CompensateAsync(productId, "k", reserved.OrderId, admittedTicket: 3));
 
         Assert.Equal(OrderDecisionKind.Reserved, (await gate.DecideAsync(productId, "k", admittedTicket: 3)).Kind);
+    }
+
+    [Fact]
+    public async Task A_reservation_is_kept_in_flight_until_kafka_answers_then_as_unpersisted_until_postgres_has_it()
+    {
+        var productId = await InitAsync(10);
+        var gate = Gate();
+        var reserved = await gate.DecideAsync(productId, "k", admittedTicket: 4);
+        var orderId = reserved.OrderId.ToString("N");
+
+        var record = InFlightReservation.Parse(orderId, await redis.Database.HashGetAsync(RedisKeys.InFlight(productId), orderId));
+        Assert.Equal(RedisKeys.Idempotency(productId, "k"), record?.IdempotencyRedisKey);
+        Assert.Equal(4, record?.AdmissionTicket);
+        // In flight, the key outlives its TTL: only the reconciler may let it go.
+        Assert.True(await redis.Database.KeyTimeToLiveAsync(RedisKeys.Idempotency(productId, "k")) > new IdempotencyOptions().Ttl);
+
+        await gate.ConfirmAsync(new OrderAccepted(reserved.OrderId, productId, "user", "k", DateTimeOffset.UtcNow));
+        Assert.Equal(0, await redis.Database.HashLengthAsync(RedisKeys.InFlight(productId)));
+        Assert.Equal(1, await redis.Database.SortedSetLengthAsync(RedisKeys.Unpersisted(productId)));
+        Assert.Equal(1, (long)await redis.Database.HashGetAsync(RedisKeys.Ledger(productId), "accepted"));
+        Assert.True(await redis.Database.KeyTimeToLiveAsync(RedisKeys.Idempotency(productId, "k")) <= new IdempotencyOptions().Ttl);
+
+        var refused = await gate.DecideAsync(productId, "k2", admittedTicket: null);
+        Assert.True(await gate.CompensateAsync(productId, "k2", refused.OrderId, admittedTicket: null));
+        Assert.Equal(0, await redis.Database.HashLengthAsync(RedisKeys.InFlight(productId)));
+        Assert.Equal(9, (long)await redis.Database.StringGetAsync(RedisKeys.Stock(productId)));
     }
 
     [Fact]

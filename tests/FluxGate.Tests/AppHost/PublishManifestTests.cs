@@ -46,6 +46,18 @@ public sealed class PublishManifestTests : IAsyncLifetime
     }
 
     [Fact]
+    public void Redis_runs_with_its_append_only_file()
+    {
+        var redis = _resources.GetProperty("redis");
+        Assert.Equal("/bin/sh", redis.GetProperty("entrypoint").GetString());
+        var command = redis.GetProperty("args").EnumerateArray().Select(arg => arg.GetString()).ToList();
+        Assert.Equal("-c", command[0]);
+        Assert.StartsWith("redis-server --requirepass $REDIS_PASSWORD", command[1]);
+        Assert.EndsWith("--appendonly yes --appendfsync everysec", command[1]);
+        Assert.Equal("/data", Assert.Single(redis.GetProperty("volumes").EnumerateArray()).GetProperty("target").GetString());
+    }
+
+    [Fact]
     public void The_database_is_on_the_postgres_container()
     {
         Assert.Equal("{postgres.connectionString};Database=fluxgate",

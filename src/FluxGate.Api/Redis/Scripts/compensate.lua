@@ -1,14 +1,20 @@
--- Kafka refused the order: give the unit back and forget the key, so a retry with the same key works.
--- Only the request that reserved (same order id) may undo it, and only once. An admission ticket the order
--- used is released too, so the waiting room's retry of the same ticket is not refused as a replay.
--- KEYS[1] stock    KEYS[2] idempotency key    KEYS[3] admission-used (only when the order used a ticket)
+-- Kafka refused the order (or, for the reconciler, never delivered it): give the unit back and forget the key, so
+-- a retry with the same key works. Only the reservation itself (same order id) may be undone, and only once: the
+-- in-flight record (or a "p:" key of that order) must still be there. An admission ticket the order used is
+-- released too, so the waiting room's retry of the same ticket is not refused as a replay.
+-- KEYS[1] stock    KEYS[2] idempotency key    KEYS[3] in-flight records
+-- KEYS[4] admission-used (only when the order used a ticket)
 -- ARGV[1] order id
-if redis.call('GET', KEYS[2]) == 'p:' .. ARGV[1] then
-  redis.call('DEL', KEYS[2])
-  redis.call('INCR', KEYS[1])
-  if KEYS[3] then
-    redis.call('DEL', KEYS[3])
-  end
-  return 1
+local reserved = redis.call('HDEL', KEYS[3], ARGV[1]) == 1
+local pending = redis.call('GET', KEYS[2]) == 'p:' .. ARGV[1]
+if not (reserved or pending) then
+  return 0
 end
-return 0
+if pending then
+  redis.call('DEL', KEYS[2])
+end
+redis.call('INCR', KEYS[1])
+if KEYS[4] then
+  redis.call('DEL', KEYS[4])
+end
+return 1

@@ -2,9 +2,11 @@
 -- admission token), then reserves. Every key carries the product's hash tag, so this is valid on a cluster.
 --
 -- KEYS[1] stock            KEYS[2] rate bucket      KEYS[3] idempotency key
--- KEYS[4] admission-used   (only when the request carries a verified admission token)
+-- KEYS[4] in-flight record (hash: order id -> "<reserved at ms>:<ticket>:<idempotency key>")
+-- KEYS[5] admission-used   (only when the request carries a verified admission token)
 -- ARGV[1] order id         ARGV[2] idempotency TTL (ms)
 -- ARGV[3] permits/second   ARGV[4] burst            ARGV[5] admission-used TTL (ms)
+-- ARGV[6] how long an unresolved "p:" key outlives its TTL (ms)    ARGV[7] admission ticket, or ""
 --
 -- Returns the key's value ("p:<id>" in flight, "a:<id>" accepted) for a known key, else an integer:
 -- 0 reserved, 1 sold out, 2 rate limited, 3 never initialized, 4 admission token already used.
@@ -22,15 +24,15 @@ if tonumber(stock) <= 0 then
   return 1
 end
 
-if KEYS[4] then
-  if not redis.call('SET', KEYS[4], '1', 'NX', 'PX', ARGV[5]) then
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
+if KEYS[5] then
+  if not redis.call('SET', KEYS[5], '1', 'NX', 'PX', ARGV[5]) then
     return 4
   end
 else
   local rate = tonumber(ARGV[3])
   local burst = tonumber(ARGV[4])
-  local clock = redis.call('TIME')
-  local now = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
   local bucket = redis.call('HMGET', KEYS[2], 'tokens', 'ts')
   local tokens = tonumber(bucket[1])
   if tokens == nil then
@@ -47,5 +49,8 @@ else
 end
 
 redis.call('DECR', KEYS[1])
-redis.call('SET', KEYS[3], 'p:' .. ARGV[1], 'PX', ARGV[2])
+-- The in-flight record keeps the reservation findable until Kafka's answer confirms or undoes it, so a crash in
+-- between is resolved by the reconciler; until then the key must not expire, or a retry could order twice.
+redis.call('SET', KEYS[3], 'p:' .. ARGV[1], 'PX', tonumber(ARGV[2]) + tonumber(ARGV[6]))
+redis.call('HSET', KEYS[4], ARGV[1], math.floor(now / 1000) .. ':' .. ARGV[7] .. ':' .. KEYS[3])
 return 0

@@ -1,0 +1,289 @@
+using FluxGate.Api.Kafka;
+using FluxGate.Api.Options;
+using FluxGate.Api.Redis;
+using FluxGate.Contracts;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace FluxGate.Api.Reconciliation;
+
+/// <summary>
+/// Keeps every acknowledged order recoverable until PostgreSQL has it, and recovers it when the Kafka log lost it.
+/// Each pass, per product, for what Kafka acknowledged before the persister's last catch-up point: drops the records of
+/// events PostgreSQL has; produces again the events it still lacks (lost from the log, not merely queued); and resolves reservations
+/// nobody confirmed or undid (the api stopped between Kafka and the answer): the order in PostgreSQL → its key is
+/// marked accepted, else the unit goes back and the key is forgotten.
+/// </summary>
+/// <remarks>
+/// Every step is idempotent (the persister drops a repeated order by id; the scripts act only on a record still
+/// there), so several api instances are safe; a short Redis lease keeps them from doing the same work twice.
+/// </remarks>
+public sealed partial class OrderReconciler(
+    IConnectionMultiplexer redis,
+    GateScripts scripts,
+    PersisterProgress progress,
+    PersistedOrders persisted,
+    OrderEventProducer producer,
+    ReconciliationMetrics metrics,
+    IOptions<ReconciliationOptions> options,
+    IOptions<IdempotencyOptions> idempotency,
+    IOptions<KafkaProducerOptions> kafka,
+    ILogger<OrderReconciler> logger) : BackgroundService
+{
+    private const int MaxSamples = 3600;
+    private const int MaxRoundsPerProduct = 20;
+    private readonly IDatabase _redis = redis.GetDatabase();
+    private readonly ReconciliationOptions _options = options.Value;
+    private readonly RedisValue _idempotencyTtlMs = (long)idempotency.Value.Ttl.TotalMilliseconds;
+    private readonly long _settleMs = (long)(kafka.Value.DeliveryTimeout + options.Value.InFlightGrace).TotalMilliseconds;
+    private readonly string _instance = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
+    private readonly Queue<KafkaEnds> _samples = new();
+    private long? _drainedAsOf;
+    private bool _registrySeeded;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(_options.Interval);
+        var failures = 0;
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            try
+            {
+                await PassAsync(stoppingToken);
+                if (failures > 0)
+                {
+                    LogPassRecovered(failures);
+                }
+                failures = 0;
+            }
+            catch (Exception exception) when (!stoppingToken.IsCancellationRequested)
+            {
+                // Redis, Kafka or PostgreSQL down: nothing is lost by waiting; the records stay until a pass succeeds.
+                if (failures++ % 60 == 0)
+                {
+                    LogPassFailed(exception, failures);
+                }
+            }
+        }
+    }
+
+    /// <summary>One pass over every product; does nothing while another api instance holds the lease.</summary>
+    public async Task PassAsync(CancellationToken cancellationToken)
+    {
+        if (!await HoldLeaseAsync())
+        {
+            return;
+        }
+        if (!_registrySeeded)
+        {
+            await SeedRegistryAsync();
+            _registrySeeded = true;
+        }
+        var now = await RedisClock.NowMsAsync(_redis);
+        var drainedAsOf = await DrainedAsOfAsync(cancellationToken);
+        if (drainedAsOf is null)
+        {
+            return; // nothing can be decided before the persister's first catch-up point
+        }
+        // One pipelined round of counts, so that the many products with nothing to do cost almost nothing.
+        var products = (await _redis.SetMembersAsync(RedisKeys.Products)).Select(member => (string)member!).ToList();
+        var pending = await Task.WhenAll(products.Select(async productId =>
+        {
+            var records = _redis.SortedSetLengthAsync(RedisKeys.Unpersisted(productId));
+            var reservations = _redis.HashLengthAsync(RedisKeys.InFlight(productId));
+            return (productId, Records: await records, Reservations: await reservations);
+        }));
+        foreach (var (productId, records, reservations) in pending)
+        {
+            if (records > 0)
+            {
+                await SettleUnpersistedAsync(productId, now, drainedAsOf, cancellationToken);
+            }
+            if (reservations > 0)
+            {
+                await ResolveInFlightAsync(productId, drainedAsOf, cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Products initialized before the registry existed (an upgrade over a Redis that kept its data) are registered from
+    /// their stock keys, once per process; <c>POST /init</c> and the restore register the others.
+    /// </summary>
+    private async Task SeedRegistryAsync()
+    {
+        const string prefix = "fg:{", suffix = "}:stock";
+        foreach (var server in redis.GetServers().Where(server => server.IsConnected && !server.IsReplica))
+        {
+            var products = new List<RedisValue>();
+            await foreach (var key in server.KeysAsync(pattern: $"{prefix}*{suffix}", pageSize: 1000))
+            {
+                var name = (string)key!;
+                products.Add(name[prefix.Length..^suffix.Length]);
+            }
+            if (products.Count > 0)
+            {
+                await _redis.SetAddAsync(RedisKeys.Products, products.ToArray());
+            }
+        }
+    }
+
+    private async Task<bool> HoldLeaseAsync()
+    {
+        var lease = TimeSpan.FromTicks(Math.Max(_options.Interval.Ticks * 3, TimeSpan.FromSeconds(3).Ticks));
+        if (await _redis.StringSetAsync(RedisKeys.ReconcilerLease, _instance, lease, When.NotExists))
+        {
+            return true;
+        }
+        return (string?)await _redis.StringGetAsync(RedisKeys.ReconcilerLease) == _instance
+               && await _redis.KeyExpireAsync(RedisKeys.ReconcilerLease, lease);
+    }
+
+    /// <summary>
+    /// The latest Redis time T such that PostgreSQL has applied everything Kafka held at T (null: not known yet). Each pass
+    /// reads Kafka's ends; a later pass finds which of those the persister has reached.
+    /// </summary>
+    private async Task<long?> DrainedAsOfAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            _samples.Enqueue(await progress.ReadEndsAsync(cancellationToken));
+        }
+        catch (Confluent.Kafka.KafkaException exception)
+        {
+            // Settling what PostgreSQL has goes on; what needs a catch-up point waits for Kafka to answer.
+            LogKafkaUnreadable(exception.Error.Code, exception.Error.Reason);
+        }
+        var applied = await progress.ReadAppliedAsync(cancellationToken);
+        while (_samples.TryPeek(out var oldest) && PersisterProgress.Behind(applied, oldest) == 0)
+        {
+            _drainedAsOf = _samples.Dequeue().AtMs;
+        }
+        while (_samples.Count > MaxSamples)
+        {
+            _samples.Dequeue();
+        }
+        return _drainedAsOf;
+    }
+
+    /// <summary>
+    /// The records of events acknowledged before the catch-up point: PostgreSQL has each of them (drop the record) or the
+    /// log lost it (produce it again). Later ones are left alone, so a persister that is down or behind costs no lookups.
+    /// </summary>
+    private async Task SettleUnpersistedAsync(string productId, long now, long? drainedAsOf, CancellationToken cancellationToken)
+    {
+        if (drainedAsOf is not { } drained)
+        {
+            return;
+        }
+        var key = RedisKeys.Unpersisted(productId);
+        var maxScore = Math.Min(now - (long)_options.MinimumAge.TotalMilliseconds, drained - 1);
+        var skip = 0;
+        for (var round = 0; round < MaxRoundsPerProduct; round++)
+        {
+            var entries = await _redis.SortedSetRangeByScoreWithScoresAsync(
+                key, double.NegativeInfinity, maxScore, skip: skip, take: _options.BatchSize);
+            if (entries.Length == 0)
+            {
+                return;
+            }
+            var records = entries.Select(UnpersistedEvent.From).ToList();
+            var statuses = await persisted.StatusesAsync(records.Select(record => record.OrderId).OfType<Guid>().Distinct().ToList(), cancellationToken);
+
+            var settled = records.Where(record => record.IsPersisted(statuses)).Select(record => record.Member).ToArray();
+            if (settled.Length > 0)
+            {
+                await _redis.SortedSetRemoveAsync(key, settled);
+                metrics.Settled(settled.Length);
+            }
+            var lost = records.Where(record => !record.IsPersisted(statuses)).ToList();
+            if (lost.Count > 0)
+            {
+                await ProduceAgainAsync(productId, key, lost, now);
+            }
+            skip += records.Count - settled.Length;
+            if (entries.Length < _options.BatchSize)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Kafka acknowledged these events before the persister's last catch-up point, yet PostgreSQL lacks them: the log lost
+    /// them. Produced again in their order (the persister drops an order it already has by id); a record stays until
+    /// PostgreSQL has it, re-armed with the current time so it is produced again only after a further catch-up.
+    /// </summary>
+    private async Task ProduceAgainAsync(string productId, RedisKey key, List<UnpersistedEvent> lost, long now)
+    {
+        var deliveries = await Task.WhenAll(lost.Select(record => producer.ProduceAsync(record.Event!)));
+        var produced = lost.Where((_, index) => deliveries[index] == DeliveryOutcome.Persisted)
+            .Select(record => new SortedSetEntry(record.Member, now))
+            .ToArray();
+        if (produced.Length > 0)
+        {
+            await _redis.SortedSetAddAsync(key, produced, SortedSetWhen.Exists);
+            metrics.Reproduced(produced.Length);
+        }
+        LogProducedAgain(productId, produced.Length, lost.Count - produced.Length);
+    }
+
+    private async Task ResolveInFlightAsync(string productId, long? drainedAsOf, CancellationToken cancellationToken)
+    {
+        if (drainedAsOf is not { } drained)
+        {
+            return;
+        }
+        var key = RedisKeys.InFlight(productId);
+        // Reserved long enough before the catch-up point that its produce had ended: if Kafka had it, PostgreSQL has it.
+        var stale = (await _redis.HashGetAllAsync(key))
+            .Select(entry => InFlightReservation.Parse(entry.Name, entry.Value))
+            .OfType<InFlightReservation>()
+            .Where(reservation => reservation.ReservedAtMs + _settleMs < drained)
+            .ToList();
+        if (stale.Count == 0)
+        {
+            return;
+        }
+
+        var statuses = await persisted.StatusesAsync(stale.Select(reservation => reservation.OrderId).ToList(), cancellationToken);
+        int accepted = 0, returned = 0;
+        foreach (var reservation in stale)
+        {
+            var orderId = reservation.OrderId.ToString("N");
+            if (statuses.ContainsKey(reservation.OrderId))
+            {
+                var result = await scripts.Resolve.EvaluateAsync(_redis,
+                    [key, reservation.IdempotencyRedisKey, RedisKeys.Ledger(productId)], [orderId, _idempotencyTtlMs]);
+                accepted += (int)(long)result;
+            }
+            else
+            {
+                RedisKey[] keys = reservation.AdmissionTicket is { } ticket
+                    ? [RedisKeys.Stock(productId), reservation.IdempotencyRedisKey, key, RedisKeys.AdmissionUsed(productId, ticket)]
+                    : [RedisKeys.Stock(productId), reservation.IdempotencyRedisKey, key];
+                returned += (int)(long)await scripts.Compensate.EvaluateAsync(_redis, keys, [orderId]);
+            }
+        }
+        metrics.Resolved(accepted, accepted: true);
+        metrics.Resolved(returned, accepted: false);
+        LogResolved(productId, accepted, returned);
+    }
+
+    [LoggerMessage(LogLevel.Warning, "Produced {Produced} events of product {ProductId} again ({Failed} failed, retried next pass): Kafka had " +
+        "acknowledged them, yet PostgreSQL lacked them after the persister caught up past them (lost from the log)")]
+    private partial void LogProducedAgain(string productId, int produced, int failed);
+
+    [LoggerMessage(LogLevel.Warning, "Resolved reservations of product {ProductId} that nobody confirmed or undid (the api stopped between " +
+        "Kafka and the answer): {Accepted} accepted (PostgreSQL has the order; the key now answers it), {Returned} returned to stock")]
+    private partial void LogResolved(string productId, int accepted, int returned);
+
+    [LoggerMessage(LogLevel.Debug, "Reconciliation could not read the ends of the orders topic ({Code}: {Reason})")]
+    private partial void LogKafkaUnreadable(Confluent.Kafka.ErrorCode code, string reason);
+
+    [LoggerMessage(LogLevel.Warning, "Reconciliation pass failed ({Failures} in a row); the records stay until a pass succeeds")]
+    private partial void LogPassFailed(Exception exception, int failures);
+
+    [LoggerMessage(LogLevel.Information, "Reconciliation passes succeed again after {Failures} failures")]
+    private partial void LogPassRecovered(int failures);
+}

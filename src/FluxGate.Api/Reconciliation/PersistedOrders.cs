@@ -1,0 +1,90 @@
+using Npgsql;
+
+namespace FluxGate.Api.Reconciliation;
+
+/// <summary>A product as the persister keeps it in PostgreSQL.</summary>
+/// <param name="InitializedAt">When its last <c>StockInitialized</c> happened (null for rows older than that column).</param>
+public sealed record PersistedProduct(string ProductId, int Stock, int InitialStock, DateTimeOffset? InitializedAt);
+
+/// <summary>An accepted order's idempotency key and how much of its window is left.</summary>
+public sealed record RecentKey(Guid OrderId, string IdempotencyKey, long RemainingMs);
+
+/// <summary>What the reconciler, the restore and the invariant report ask PostgreSQL (the persister's tables).</summary>
+public sealed class PersistedOrders(NpgsqlDataSource database)
+{
+    /// <summary>The status (<c>accepted</c> or <c>cancelled</c>) of each of <paramref name="orderIds"/> PostgreSQL has.</summary>
+    public async Task<Dictionary<Guid, string>> StatusesAsync(IReadOnlyCollection<Guid> orderIds, CancellationToken cancellationToken)
+    {
+        var statuses = new Dictionary<Guid, string>(orderIds.Count);
+        if (orderIds.Count == 0)
+        {
+            return statuses;
+        }
+        await using var command = database.CreateCommand("SELECT id, status FROM orders WHERE id = ANY($1)");
+        command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = orderIds.ToArray() });
+        await using var reader = await ExecuteAsync(command, cancellationToken);
+        while (reader is not null && await reader.ReadAsync(cancellationToken))
+        {
+            statuses[reader.GetGuid(0)] = reader.GetString(1);
+        }
+        return statuses;
+    }
+
+    public async Task<PersistedProduct?> ProductAsync(string productId, CancellationToken cancellationToken)
+    {
+        await using var command = database.CreateCommand("SELECT stock, initial_stock, initialized_at FROM products WHERE id = $1");
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = productId });
+        await using var reader = await ExecuteAsync(command, cancellationToken);
+        return reader is not null && await reader.ReadAsync(cancellationToken)
+            ? new PersistedProduct(productId, reader.GetInt32(0), reader.GetInt32(1),
+                reader.IsDBNull(2) ? null : reader.GetFieldValue<DateTimeOffset>(2))
+            : null;
+    }
+
+    /// <summary>The product's orders accepted at or after <paramref name="since"/> (all when null): all of them, and the cancelled ones.</summary>
+    public async Task<(long All, long Cancelled)> CountOrdersAsync(string productId, DateTimeOffset? since, CancellationToken cancellationToken)
+    {
+        await using var command = database.CreateCommand(
+            """
+            SELECT count(*), count(*) FILTER (WHERE status = 'cancelled')
+            FROM orders WHERE product_id = $1 AND ($2::timestamptz IS NULL OR accepted_at >= $2)
+            """);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = productId });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)since?.UtcDateTime ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
+        await using var reader = await ExecuteAsync(command, cancellationToken);
+        return reader is not null && await reader.ReadAsync(cancellationToken) ? (reader.GetInt64(0), reader.GetInt64(1)) : (0, 0);
+    }
+
+    /// <summary>The idempotency keys of the product's orders accepted less than <paramref name="ttl"/> ago, with what is left of their window.</summary>
+    public async Task<List<RecentKey>> RecentKeysAsync(string productId, TimeSpan ttl, CancellationToken cancellationToken)
+    {
+        await using var command = database.CreateCommand(
+            """
+            SELECT id, idempotency_key, ceil(extract(epoch FROM (accepted_at + $2 - now())) * 1000)::bigint
+            FROM orders
+            WHERE product_id = $1 AND idempotency_key IS NOT NULL AND accepted_at > now() - $2
+            """);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = productId });
+        command.Parameters.Add(new NpgsqlParameter<TimeSpan> { TypedValue = ttl });
+        var keys = new List<RecentKey>();
+        await using var reader = await ExecuteAsync(command, cancellationToken);
+        while (reader is not null && await reader.ReadAsync(cancellationToken))
+        {
+            keys.Add(new RecentKey(reader.GetGuid(0), reader.GetString(1), Math.Max(1, reader.GetInt64(2))));
+        }
+        return keys;
+    }
+
+    /// <returns>Null while the persister has not created its schema yet (nothing is persisted then).</returns>
+    private static async Task<NpgsqlDataReader?> ExecuteAsync(NpgsqlCommand command, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await command.ExecuteReaderAsync(cancellationToken);
+        }
+        catch (PostgresException exception) when (exception.SqlState is PostgresErrorCodes.UndefinedTable or PostgresErrorCodes.UndefinedColumn)
+        {
+            return null;
+        }
+    }
+}

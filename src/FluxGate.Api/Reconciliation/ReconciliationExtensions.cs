@@ -1,0 +1,22 @@
+using FluxGate.Api.Options;
+using FluxGate.Api.Reconciliation;
+
+namespace Microsoft.Extensions.Hosting;
+
+public static class ReconciliationExtensions
+{
+    /// <summary>The reconciler (a background service), the admin restore and the invariant report, with their options.</summary>
+    public static IHostApplicationBuilder AddReconciliation(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<ReconciliationOptions>().BindConfiguration(ReconciliationOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<PersisterProgress>();
+        builder.Services.AddSingleton<PersistedOrders>();
+        builder.Services.AddSingleton<ReconciliationMetrics>();
+        builder.Services.AddSingleton<ProductRestore>();
+        builder.Services.AddSingleton<InvariantCheck>();
+        builder.Services.AddHostedService<OrderReconciler>();
+        builder.Services.ConfigureHttpJsonOptions(options =>
+            options.SerializerOptions.TypeInfoResolverChain.Add(RecoveryJsonContext.Default));
+        return builder;
+    }
+}

@@ -1,0 +1,74 @@
+using System.Globalization;
+using System.Text.Json;
+using FluxGate.Contracts;
+using StackExchange.Redis;
+
+namespace FluxGate.Api.Reconciliation;
+
+/// <summary>
+/// A reservation the order script recorded (<see cref="RedisKeys.InFlight"/>) that Kafka's answer has not yet confirmed
+/// or undone: normal for a few milliseconds, a leftover when the api stopped in between.
+/// </summary>
+public sealed record InFlightReservation(Guid OrderId, long ReservedAtMs, long? AdmissionTicket, string IdempotencyRedisKey)
+{
+    /// <summary>Parses <c>&lt;reserved at ms&gt;:&lt;ticket or empty&gt;:&lt;idempotency Redis key&gt;</c>; null when it is not one.</summary>
+    public static InFlightReservation? Parse(RedisValue orderId, RedisValue value)
+    {
+        var text = (string?)value;
+        if (text is null || !Guid.TryParseExact((string?)orderId, "N", out var id))
+        {
+            return null;
+        }
+        var first = text.IndexOf(':', StringComparison.Ordinal);
+        var second = first < 0 ? -1 : text.IndexOf(':', first + 1);
+        if (second < 0
+            || !long.TryParse(text.AsSpan(0, first), NumberStyles.None, CultureInfo.InvariantCulture, out var reservedAt))
+        {
+            return null;
+        }
+        var ticketText = text.AsSpan(first + 1, second - first - 1);
+        long? ticket = null;
+        if (ticketText.Length > 0)
+        {
+            if (!long.TryParse(ticketText, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed))
+            {
+                return null;
+            }
+            ticket = parsed;
+        }
+        return new InFlightReservation(id, reservedAt, ticket, text[(second + 1)..]);
+    }
+}
+
+/// <summary>An event Kafka acknowledged that PostgreSQL may not have yet (<see cref="RedisKeys.Unpersisted"/>).</summary>
+public sealed record UnpersistedEvent(RedisValue Member, long RecordedAtMs, OrderEvent? Event)
+{
+    public Guid? OrderId => Event switch
+    {
+        OrderAccepted accepted => accepted.OrderId,
+        OrderCancelled cancelled => cancelled.OrderId,
+        _ => null,
+    };
+
+    /// <summary>Does PostgreSQL have this event's effect (the order; the order cancelled)?</summary>
+    public bool IsPersisted(IReadOnlyDictionary<Guid, string> statuses) => Event switch
+    {
+        OrderAccepted accepted => statuses.ContainsKey(accepted.OrderId),
+        OrderCancelled cancelled => statuses.GetValueOrDefault(cancelled.OrderId) == "cancelled",
+        _ => true, // nothing the reconciler can do with it: let it go
+    };
+
+    public static UnpersistedEvent From(SortedSetEntry entry)
+    {
+        OrderEvent? orderEvent;
+        try
+        {
+            orderEvent = OrderEventSerializer.Deserialize((byte[])entry.Element!);
+        }
+        catch (JsonException)
+        {
+            orderEvent = null;
+        }
+        return new UnpersistedEvent(entry.Element, (long)entry.Score, orderEvent);
+    }
+}
