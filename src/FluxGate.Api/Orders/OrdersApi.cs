@@ -108,10 +108,11 @@ public static class OrdersApi
             }
         }
 
+        var shopper = Shopper.Anonymous(order.UserId, context.Connection.RemoteIpAddress);
         OrderResult result;
         try
         {
-            result = await intake.PlaceAsync(order, idempotencyKey, admittedTicket);
+            result = await intake.PlaceAsync(order, idempotencyKey, admittedTicket, shopper);
         }
         catch
         {
