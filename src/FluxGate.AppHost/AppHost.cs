@@ -2,6 +2,12 @@
 using FluxGate.AppHost;
 using FluxGate.AppHost.Hosting;
 
+if (args is ["mint-token", .. var mintArgs])
+{
+    Environment.ExitCode = ShopperTokens.RunMintTokenCommand(mintArgs);
+    return;
+}
+
 var builder = DistributedApplication.CreateBuilder(args);
 var options = builder.Configuration.GetSection(FluxGateHostOptions.Section).Get<FluxGateHostOptions>() ?? new();
 var backingServices = new BackingServices(builder, options);
@@ -17,6 +23,7 @@ if (options.BackingServicesOnly is { Length: > 0 } only)
 var admissionSigningKey = builder.AddParameter("admission-signing-key",
     new GenerateParameterDefault { MinLength = 44, Special = false }, secret: true, persist: true);
 var adminApiKey = builder.AddAdminApiKey(options);
+var shopperTokens = builder.AddShopperTokens();
 var permitsPerSecond = builder.AddParameter("rate-limit-permits-per-second",
     builder.ExecutionContext.IsRunMode ? "50" : "10000", publishValueAsDefault: true);
 
@@ -36,6 +43,8 @@ var api = builder.AddProject<Projects.FluxGate_Api>(ResourceNames.Api, project =
     .WithEnvironment("Admission__SigningKey", admissionSigningKey)
     .WithEnvironment("RateLimit__PermitsPerSecond", permitsPerSecond)
     .WithAdminApiKey(adminApiKey)
+    .WithShopperTokens(shopperTokens)
+    .WithMintShopperTokenCommand(shopperTokens)
     .WithServiceSettings(builder.Configuration)
     .WithHttpHealthCheck("/health")
     .WithExternalHttpEndpoints();
@@ -53,6 +62,7 @@ waitingroom
     .WithReference(redis).WaitFor(redis)
     .WithReference(api)
     .WithEnvironment("Admission__SigningKey", admissionSigningKey)
+    .WithShopperTokens(shopperTokens)
     .WithServiceSettings(builder.Configuration)
     .WithHttpHealthCheck("/health")
     .WithExternalHttpEndpoints();

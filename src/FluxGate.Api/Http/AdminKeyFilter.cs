@@ -15,6 +15,11 @@ public sealed class AdminKeyFilter(IOptions<AdminOptions> options, IHostEnvironm
 
     private readonly byte[]? _key = options.Value.ApiKey is { Length: > 0 } key ? Encoding.UTF8.GetBytes(key) : null;
 
+    /// <summary>The request carries the configured admin key (never true when none is configured, Development included).</summary>
+    public bool Accepts(HttpRequest request) =>
+        _key is not null && request.Headers[HeaderName] is { Count: > 0 } presented
+                         && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(presented.ToString()), _key);
+
     public ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         if (_key is null)

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using FluxGate.Api.Http;
 using FluxGate.Api.Telemetry;
 using FluxGate.Contracts;
+using FluxGate.ServiceDefaults.Authentication;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace FluxGate.Api.Orders;
@@ -19,6 +20,7 @@ public static class OrdersApi
             .Produces<StatusResponse>(StatusCodes.Status200OK)
             .Produces(StatusCodes.Status302Found)
             .Produces<ErrorResponse>(StatusCodes.Status400BadRequest)
+            .Produces<StatusResponse>(StatusCodes.Status401Unauthorized)
             .Produces<StatusResponse>(StatusCodes.Status403Forbidden)
             .Produces<StatusResponse>(StatusCodes.Status409Conflict)
             .Produces<ErrorResponse>(StatusCodes.Status413PayloadTooLarge)
@@ -28,52 +30,104 @@ public static class OrdersApi
 
         app.MapGet("/status/{orderId}", GetStatusAsync)
             .WithName("GetOrderStatus")
-            .WithSummary("Where an accepted order stands: accepted (in Kafka or persisted) or cancelled")
+            .WithSummary("Where an accepted order stands: accepted (in Kafka or persisted) or cancelled (a signed-in shopper: their own only)")
             .UnavailableWith("Order status unavailable; retry shortly");
 
         app.MapPost("/cancel/{orderId}", CancelAsync)
             .WithName("CancelOrder")
-            .WithSummary("Cancel an accepted order and return its unit to stock (body: the userId that placed it)")
+            .WithSummary("Cancel an accepted order and return its unit to stock (body: the userId that placed it; signed in: optional)")
             .WithJsonRequestBody<CancelRequest>()
             .FailsWith("Cancellation failed; retry with the same request");
         return app;
     }
 
     public static async Task<Results<Ok<OrderStatusResponse>, JsonHttpResult<StatusResponse>, JsonHttpResult<ErrorResponse>>> GetStatusAsync(
-        string orderId, OrderLookup lookup, CancellationToken cancellationToken)
+        string orderId, HttpContext context, OrderLookup lookup, ShopperSignIn signIn, AdminKeyFilter admin, CancellationToken cancellationToken)
     {
+        var credential = await signIn.AuthenticateAsync(context);
+        var isAdmin = admin.Accepts(context.Request);
+        if (credential.State == CredentialState.Invalid || (credential.State == CredentialState.Missing && !isAdmin))
+        {
+            return ApiResults.Unauthenticated(credential, context.Response);
+        }
         if (!Guid.TryParse(orderId, out var id))
         {
             return ApiResults.Error(ApiError.BadRequest("orderId must be a UUID"));
         }
         var order = await lookup.FindAsync(id, cancellationToken);
+        if (order is not null && !isAdmin && credential.Subject is { } subject && order.UserId != subject)
+        {
+            return ApiResults.ForCancellation(CancellationOutcome.NotOwner, id);
+        }
         return order is null
             ? ApiResults.Status(StatusCodes.Status404NotFound, new StatusResponse("not_found", "Unknown order"))
             : TypedResults.Ok(new OrderStatusResponse(order.OrderId, order.Status, order.Persisted, order.ProductId, order.UserId, order.AcceptedAt));
     }
 
     public static async Task<Results<JsonHttpResult<StatusResponse>, JsonHttpResult<ErrorResponse>>> CancelAsync(
-        string orderId, HttpRequest request, OrderCancellation cancellation, CancellationToken cancellationToken)
+        string orderId, HttpContext context, OrderCancellation cancellation, ShopperSignIn signIn, AdminKeyFilter admin,
+        CancellationToken cancellationToken)
     {
+        var request = context.Request;
+        var credential = await signIn.AuthenticateAsync(context);
+        var isAdmin = admin.Accepts(request);
+        if (credential.State == CredentialState.Invalid || (credential.State == CredentialState.Missing && !isAdmin))
+        {
+            return ApiResults.Unauthenticated(credential, context.Response);
+        }
         if (!Guid.TryParse(orderId, out var id))
         {
             return ApiResults.Error(ApiError.BadRequest("orderId must be a UUID"));
         }
-        var (cancel, invalidBody) = await JsonRequestBody.ReadAsync<CancelRequest>(request, CancelRequest.Parse);
-        if (cancel is null)
+
+        // Whose order it must be: the signed-in shopper's (a body is optional, and must not name someone else), else the
+        // body's userId (the spec's anonymous cancel). The admin key may cancel any order (null: no owner check).
+        string? owner = null;
+        if (credential.Subject is { } subject)
         {
-            return ApiResults.Error(invalidBody!);
+            if (request.HasJsonContentType())
+            {
+                var (cancel, invalidBody) = await JsonRequestBody.ReadAsync(request,
+                    (ReadOnlySpan<byte> json, out ApiError? error) => CancelRequest.Parse(json, subject, out error));
+                if (cancel is null)
+                {
+                    return ApiResults.Error(invalidBody!);
+                }
+                if (cancel.UserId != subject)
+                {
+                    return ApiResults.NotTheSignedInShopper();
+                }
+            }
+            owner = isAdmin ? null : subject;
+        }
+        else if (!isAdmin)
+        {
+            var (cancel, invalidBody) = await JsonRequestBody.ReadAsync<CancelRequest>(request, CancelRequest.Parse);
+            if (cancel is null)
+            {
+                return ApiResults.Error(invalidBody!);
+            }
+            owner = cancel.UserId;
         }
 
-        var outcome = await cancellation.CancelAsync(id, cancel.UserId, cancellationToken);
+        var outcome = await cancellation.CancelAsync(id, owner, cancellationToken);
         return ApiResults.ForCancellation(outcome, id);
     }
 
     public static async Task<Results<StatusJsonResult, RedirectHttpResult, JsonHttpResult<StatusResponse>, JsonHttpResult<ErrorResponse>>> PlaceOrderAsync(
-        HttpContext context, OrderIntake intake, AdmissionVerifier admission, WaitingRoomRedirect waitingRoom, OrderMetrics metrics)
+        HttpContext context, OrderIntake intake, AdmissionVerifier admission, WaitingRoomRedirect waitingRoom, OrderMetrics metrics,
+        ShopperSignIn signIn)
     {
         var started = Stopwatch.GetTimestamp();
         var request = context.Request;
+
+        // Without an Authorization header (the anonymous hot path) this is one header lookup, completed synchronously.
+        var credential = await signIn.AuthenticateAsync(context);
+        if (credential.IsRefused)
+        {
+            metrics.RecordOrder("unauthenticated", Stopwatch.GetElapsedTime(started));
+            return ApiResults.Unauthenticated(credential, context.Response);
+        }
 
         var idempotencyKeys = request.Headers[IdempotencyKeyHeader];
         if (idempotencyKeys.Count > 1)
@@ -91,10 +145,19 @@ public static class OrdersApi
             return Refuse(ApiError.BadRequest(invalidKey));
         }
 
-        var (order, invalidBody) = await JsonRequestBody.ReadAsync<OrderRequest>(request, OrderRequest.Parse);
+        var subject = credential.Subject;
+        var (order, invalidBody) = subject is null
+            ? await JsonRequestBody.ReadAsync<OrderRequest>(request, OrderRequest.Parse)
+            : await JsonRequestBody.ReadAsync(request,
+                (ReadOnlySpan<byte> json, out ApiError? error) => OrderRequest.Parse(json, subject, out error));
         if (order is null)
         {
             return Refuse(invalidBody!);
+        }
+        if (subject is not null && order.UserId != subject)
+        {
+            metrics.RecordOrder("forbidden", Stopwatch.GetElapsedTime(started));
+            return ApiResults.NotTheSignedInShopper();
         }
 
         long? admittedTicket = null;
@@ -108,7 +171,7 @@ public static class OrdersApi
             }
         }
 
-        var shopper = Shopper.Anonymous(order.UserId, context.Connection.RemoteIpAddress);
+        var shopper = subject is null ? Shopper.Anonymous(order.UserId, context.Connection.RemoteIpAddress) : Shopper.SignedIn(subject);
         OrderResult result;
         try
         {

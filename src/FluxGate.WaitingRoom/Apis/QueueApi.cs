@@ -2,6 +2,7 @@ using FluxGate.Contracts;
 using FluxGate.WaitingRoom.Admission;
 using FluxGate.WaitingRoom.Ordering;
 using FluxGate.WaitingRoom.Queue;
+using FluxGate.ServiceDefaults.Authentication;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace FluxGate.WaitingRoom.Apis;
@@ -13,6 +14,7 @@ namespace FluxGate.WaitingRoom.Apis;
 public static class QueueApi
 {
     private const string UnknownTicket = "Unknown ticket: join the queue again";
+    private const string NotTheSignedInShopper = "userId does not match the signed-in shopper";
 
     public static IEndpointRouteBuilder MapQueueApi(this IEndpointRouteBuilder app)
     {
@@ -31,15 +33,27 @@ public static class QueueApi
         return app;
     }
 
-    public static async Task<Results<Ok<QueueStatusResponse>, BadRequest<ErrorResponse>>> JoinAsync(
-        string productId, JoinRequest? request, WaitingQueue queue, TicketHandles handles)
+    public static async Task<Results<Ok<QueueStatusResponse>, BadRequest<ErrorResponse>, JsonHttpResult<ErrorResponse>>> JoinAsync(
+        string productId, JoinRequest? request, HttpContext context, ShopperSignIn signIn, WaitingQueue queue, TicketHandles handles)
     {
+        var credential = await signIn.AuthenticateAsync(context);
+        if (credential.IsRefused)
+        {
+            return Unauthenticated(credential, context.Response);
+        }
+        // Signed in, the shopper in line is the token's subject: a body userId may be left out, and must not differ.
+        var userId = request?.UserId ?? (request?.IdempotencyKey is not null ? credential.Subject : null);
+        if (credential.Subject is { } subject && userId is not null && userId != subject)
+        {
+            return Forbidden(NotTheSignedInShopper);
+        }
+
         ShopperIdentity? shopper = null;
         var problem = InputRules.CheckProductId(productId);
-        if (problem is null && (request?.UserId is not null || request?.IdempotencyKey is not null))
+        if (problem is null && (userId is not null || request?.IdempotencyKey is not null))
         {
-            problem = InputRules.CheckUserId(request.UserId) ?? InputRules.CheckIdempotencyKey(request.IdempotencyKey);
-            shopper = problem is null ? new ShopperIdentity(request.UserId!, request.IdempotencyKey!) : null;
+            problem = InputRules.CheckUserId(userId) ?? InputRules.CheckIdempotencyKey(request?.IdempotencyKey);
+            shopper = problem is null ? new ShopperIdentity(userId!, request!.IdempotencyKey!) : null;
         }
         if (problem is not null)
         {
@@ -50,9 +64,14 @@ public static class QueueApi
         return TypedResults.Ok(QueueStatusResponse.From(status, handles));
     }
 
-    public static async Task<Results<Ok<QueueStatusResponse>, BadRequest<ErrorResponse>, NotFound<ErrorResponse>>> GetTicketAsync(
-        string productId, string ticket, WaitingQueue queue, TicketHandles handles)
+    public static async Task<Results<Ok<QueueStatusResponse>, BadRequest<ErrorResponse>, NotFound<ErrorResponse>, JsonHttpResult<ErrorResponse>>> GetTicketAsync(
+        string productId, string ticket, HttpContext context, ShopperSignIn signIn, WaitingQueue queue, TicketHandles handles)
     {
+        var credential = await signIn.AuthenticateAsync(context);
+        if (credential.IsRefused)
+        {
+            return Unauthenticated(credential, context.Response);
+        }
         if (InputRules.CheckProductId(productId) is { } problem)
         {
             return TypedResults.BadRequest(ErrorResponse.Error(problem));
@@ -70,11 +89,21 @@ public static class QueueApi
 
     public static async Task<Results<ApiPassthroughResult, Conflict<QueueStatusResponse>, BadRequest<ErrorResponse>,
         NotFound<ErrorResponse>, JsonHttpResult<ErrorResponse>>> PlaceOrderAsync(
-        string productId, string ticket, OrderHandOffRequest? request, TicketHandles handles, OrderHandOff handOff,
-        CancellationToken cancellationToken)
+        string productId, string ticket, OrderHandOffRequest? request, HttpContext context, ShopperSignIn signIn, TicketHandles handles,
+        OrderHandOff handOff, CancellationToken cancellationToken)
     {
+        var credential = await signIn.AuthenticateAsync(context);
+        if (credential.IsRefused)
+        {
+            return Unauthenticated(credential, context.Response);
+        }
+        var userId = request?.UserId ?? credential.Subject;
+        if (credential.Subject is { } subject && userId != subject)
+        {
+            return Forbidden(NotTheSignedInShopper);
+        }
         var problem = InputRules.CheckProductId(productId)
-                      ?? InputRules.CheckUserId(request?.UserId)
+                      ?? InputRules.CheckUserId(userId)
                       ?? InputRules.CheckIdempotencyKey(request?.IdempotencyKey);
         if (problem is not null)
         {
@@ -86,7 +115,7 @@ public static class QueueApi
         }
 
         var (status, reply) = await handOff.PlaceOrderAsync(
-            productId, number, new ShopperIdentity(request!.UserId!, request.IdempotencyKey!), cancellationToken);
+            productId, number, new ShopperIdentity(userId!, request!.IdempotencyKey!), credential.Token, cancellationToken);
         if (reply is null)
         {
             return status.State == QueueState.UnknownTicket
@@ -108,10 +137,15 @@ public static class QueueApi
     }
 
     public static async Task<Results<Ok<AdmissionResponse>, Conflict<QueueStatusResponse>, BadRequest<ErrorResponse>,
-        NotFound<ErrorResponse>>> AdmitAsync(
-        string productId, string ticket, AdmissionRequest? request, TicketHandles handles, OrderHandOff handOff,
-        ReturnUrlPolicy returnUrls)
+        NotFound<ErrorResponse>, JsonHttpResult<ErrorResponse>>> AdmitAsync(
+        string productId, string ticket, AdmissionRequest? request, HttpContext context, ShopperSignIn signIn, TicketHandles handles,
+        OrderHandOff handOff, ReturnUrlPolicy returnUrls)
     {
+        var credential = await signIn.AuthenticateAsync(context);
+        if (credential.IsRefused)
+        {
+            return Unauthenticated(credential, context.Response);
+        }
         if (InputRules.CheckProductId(productId) is { } problem)
         {
             return TypedResults.BadRequest(ErrorResponse.Error(problem));
@@ -136,4 +170,14 @@ public static class QueueApi
         return TypedResults.Ok(new AdmissionResponse(
             admission.Token, admission.ExpiresAt, ReturnUrlPolicy.WithToken(request!.ReturnUrl!, admission.Token)));
     }
+
+    /// <summary>401 for a missing (where required) or invalid shopper token, with the <c>WWW-Authenticate</c> challenge.</summary>
+    private static JsonHttpResult<ErrorResponse> Unauthenticated(ShopperCredential credential, HttpResponse response)
+    {
+        response.Headers.WWWAuthenticate = credential.Challenge;
+        return TypedResults.Json(ErrorResponse.Error(credential.Problem!), statusCode: StatusCodes.Status401Unauthorized);
+    }
+
+    private static JsonHttpResult<ErrorResponse> Forbidden(string message) =>
+        TypedResults.Json(ErrorResponse.Error(message), statusCode: StatusCodes.Status403Forbidden);
 }

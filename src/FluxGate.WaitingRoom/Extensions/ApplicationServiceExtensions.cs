@@ -37,6 +37,9 @@ public static class ApplicationServiceExtensions
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<AdmissionOptions>, AdmissionOptionsValidator>();
 
+        // Shopper tokens (Auth): the same issuer as the api's; the room forwards a shopper's token with their order.
+        builder.AddShopperAuthentication(InputRules.CheckUserId);
+
         services.TryAddSingletonTimeProvider();
         services.AddSingleton<WaitingRoomMetrics>();
         services.AddSingleton<WaitingQueue>();

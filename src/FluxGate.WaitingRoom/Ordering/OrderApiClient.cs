@@ -1,3 +1,4 @@
+using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using FluxGate.Contracts;
 
@@ -9,8 +10,10 @@ namespace FluxGate.WaitingRoom.Ordering;
 /// </summary>
 public sealed class OrderApiClient(HttpClient http, ILogger<OrderApiClient> logger)
 {
+    /// <param name="shopperToken">The signed-in shopper's bearer token, forwarded so that the API sees the same shopper.</param>
     public async Task<ApiOrderReply> PlaceOrderAsync(
-        string productId, string userId, string idempotencyKey, string admissionToken, CancellationToken cancellationToken)
+        string productId, string userId, string idempotencyKey, string admissionToken, string? shopperToken,
+        CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/order")
         {
@@ -18,6 +21,10 @@ public sealed class OrderApiClient(HttpClient http, ILogger<OrderApiClient> logg
         };
         request.Headers.Add("x-idempotency-key", idempotencyKey);
         request.Headers.Add(AdmissionToken.HeaderName, admissionToken);
+        if (shopperToken is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", shopperToken);
+        }
 
         try
         {

@@ -15,7 +15,9 @@ public sealed class OrderHandOff(
     WaitingRoomMetrics metrics)
 {
     /// <summary>Places the order of a served ticket; <see cref="HandOff.Reply"/> is null when the ticket is not served.</summary>
-    public async Task<HandOff> PlaceOrderAsync(string productId, long ticket, ShopperIdentity shopper, CancellationToken cancellationToken)
+    /// <param name="shopperToken">A signed-in shopper's token: the API gets it with the order, on the shopper's behalf.</param>
+    public async Task<HandOff> PlaceOrderAsync(string productId, long ticket, ShopperIdentity shopper, string? shopperToken,
+        CancellationToken cancellationToken)
     {
         var status = await queue.GetStatusAsync(productId, ticket);
         if (status.State != QueueState.Served)
@@ -25,7 +27,8 @@ public sealed class OrderHandOff(
 
         var admission = issuer.Issue(productId, ticket);
         metrics.Admitted("order");
-        var reply = await api.PlaceOrderAsync(productId, shopper.UserId, shopper.IdempotencyKey, admission.Token, cancellationToken);
+        var reply = await api.PlaceOrderAsync(productId, shopper.UserId, shopper.IdempotencyKey, admission.Token, shopperToken,
+            cancellationToken);
         metrics.OrderPlaced(reply.Outcome.ToString());
         return new HandOff(status, reply);
     }

@@ -115,6 +115,12 @@ public sealed class FluxGateGraph : IAsyncDisposable
         }
     }
 
+    /// <summary>The value of one of the AppHost's parameters (e.g. the generated <c>shopper-signing-key</c>).</summary>
+    public async Task<string> GetParameterValueAsync(string name) =>
+        await App.Services.GetRequiredService<DistributedApplicationModel>().Resources.OfType<ParameterResource>()
+            .Single(parameter => parameter.Name == name).GetValueAsync(CancellationToken.None)
+        ?? throw new InvalidOperationException($"Parameter {name} has no value.");
+
     /// <summary>An HttpClient for a service. Redirects are not followed: the api's 302 is part of its contract.</summary>
     public HttpClient CreateHttpClient(string name) =>
         new(new SocketsHttpHandler { AllowAutoRedirect = false }) { BaseAddress = GetEndpoint(name) };
