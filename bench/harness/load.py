@@ -65,7 +65,7 @@ def redis_ceiling(redis, connections, pipeline, requests, idempotency_ttl_ms, pr
         raise RuntimeError(f"SCRIPT LOAD returned {sha}, expected {script_sha()}")
     stock_key = f"fg:{{{product_id}}}:stock"
     redis.call("SET", stock_key, 10**15)
-    redis.call("DEL", f"fg:{{{product_id}}}:rate")
+    redis.call("DEL", f"fg:{{{product_id}}}:rate", f"fg:{{{product_id}}}:purchases")
 
     keys = [stock_key, f"fg:{{{product_id}}}:rate", f"fg:{{{product_id}}}:idem:__rand_int__"]
     args = ["__rand_int__", str(idempotency_ttl_ms), "100000000", "100000000", "600000"]
@@ -74,6 +74,12 @@ def redis_ceiling(redis, connections, pipeline, requests, idempotency_ttl_ms, pr
         # ARGV[7] the admission ticket), which the admission-used key moved behind.
         keys.append(f"fg:{{{product_id}}}:inflight")
         args += ["3600000", ""]
+    if "ARGV[10]" in ORDER_SCRIPT.read_text():
+        # The layout with purchase limits and per-shopper buckets (KEYS[5] purchases, KEYS[6] the shopper's bucket;
+        # ARGV[8] customer id, ARGV[9]/ARGV[10] the shopper's rate and burst), which the admission-used key moved
+        # behind: measured as configured by default (no purchase limit, per-shopper bucket off).
+        keys += [f"fg:{{{product_id}}}:purchases", f"fg:{{{product_id}}}:rate:shopper:ip:127.0.0.1"]
+        args += ["bench-customer", "0", "0"]
 
     def run(random_keys, count):
         command = ["redis-benchmark", *redis.cli_args(), "-c", str(connections), "-P", str(pipeline), "-n", str(count), "--csv"]

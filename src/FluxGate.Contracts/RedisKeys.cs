@@ -13,6 +13,21 @@ public static class RedisKeys
     /// <summary>Hash: token bucket state (<c>tokens</c>, <c>ts</c> in µs of the Redis clock).</summary>
     public static string RateBucket(string productId) => $"fg:{{{productId}}}:rate";
 
+    /// <summary>
+    /// Hash: one rate tier's token bucket (<c>tokens</c>, <c>ts</c>) when the product's rate is split into tiers
+    /// (<paramref name="tier"/>: <c>authenticated</c>, <c>anonymous</c>).
+    /// </summary>
+    public static string TierRateBucket(string productId, string tier) => $"fg:{{{productId}}}:rate:{tier}";
+
+    /// <summary>Hash: one shopper's token bucket for the product (per-shopper limit), keyed by the shopper's rate key. Expires once full.</summary>
+    public static string ShopperRateBucket(string productId, string rateKey) => $"fg:{{{productId}}}:rate:shopper:{rateKey}";
+
+    /// <summary>
+    /// Hash: the product's purchase limit and what each customer holds against it: <c>max</c> → units per customer
+    /// (absent: unlimited), <c>c:&lt;customerId&gt;</c> → units reserved or accepted and not given back. Reset by <c>POST /init</c>.
+    /// </summary>
+    public static string Purchases(string productId) => $"fg:{{{productId}}}:purchases";
+
     /// <summary>String: <c>p:&lt;orderId&gt;</c> while the order is in flight, <c>a:&lt;orderId&gt;</c> once accepted. TTL = idempotency TTL.</summary>
     public static string Idempotency(string productId, string idempotencyKey) => $"fg:{{{productId}}}:idem:{idempotencyKey}";
 

@@ -7,6 +7,7 @@ using FluxGate.Api.Options;
 using FluxGate.Api.Orders;
 using FluxGate.Api.Redis;
 using FluxGate.Api.Telemetry;
+using FluxGate.Contracts;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.Options;
@@ -21,6 +22,7 @@ public static class ApplicationServiceExtensions
         builder.AddKafkaConnection("kafka");
         builder.AddPostgresConnection("fluxgate");
         builder.AddReconciliation();
+        builder.AddShopperAuthentication(InputRules.CheckUserId); // Auth: shopper tokens, asked for by the handlers
 
         var defaultPermitsPerSecond = builder.Environment.IsDevelopment() ? 50 : 10_000;
         builder.Services.AddOptions<RateLimitOptions>()
@@ -28,6 +30,7 @@ public static class ApplicationServiceExtensions
             .BindConfiguration(RateLimitOptions.Section)
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<RateLimitOptions>, RateLimitOptionsValidation>();
         builder.Services.AddOptions<IdempotencyOptions>().BindConfiguration(IdempotencyOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<WaitingRoomOptions>().BindConfiguration(WaitingRoomOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<KafkaProducerOptions>().BindConfiguration(KafkaProducerOptions.Section).ValidateDataAnnotations().ValidateOnStart();

@@ -1,4 +1,5 @@
 using FluxGate.Api.Orders;
+using FluxGate.ServiceDefaults.Authentication;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace FluxGate.Api.Http;
@@ -11,6 +12,7 @@ public static class ApiResults
     private static readonly EncodedStatus OrderDuplicate = EncodedStatus.WithOrderId(StatusCodes.Status200OK, "ignored", "Duplicate request");
     private static readonly EncodedStatus OrderInProgress = EncodedStatus.WithOrderId(StatusCodes.Status429TooManyRequests, "in_progress", "Order is still being processed; retry shortly");
     private static readonly EncodedStatus OrderSoldOut = EncodedStatus.Of(StatusCodes.Status409Conflict, "sold_out", "Inventory empty");
+    private static readonly EncodedStatus OrderLimitReached = EncodedStatus.Of(StatusCodes.Status409Conflict, "limit_reached", "Purchase limit reached");
     private static readonly EncodedStatus AdmissionAlreadyUsed = EncodedStatus.Of(StatusCodes.Status403Forbidden, "error", "Admission token already used");
     private static readonly EncodedStatus OrderFailed = EncodedStatus.Of(StatusCodes.Status500InternalServerError, "error", "Order processing failed");
 
@@ -29,6 +31,7 @@ public static class ApiResults
         OrderOutcome.SoldOut => OrderSoldOut.Result(),
         OrderOutcome.RateLimited => TypedResults.Redirect(waitingRoom.For(order, idempotencyKey)),
         OrderOutcome.AdmissionAlreadyUsed => AdmissionAlreadyUsed.Result(),
+        OrderOutcome.LimitReached => OrderLimitReached.Result(),
         _ => OrderFailed.Result(),
     };
 
@@ -40,6 +43,17 @@ public static class ApiResults
         CancellationOutcome.NotOwner => Status(StatusCodes.Status403Forbidden, new StatusResponse("error", "Order belongs to another user")),
         _ => Status(StatusCodes.Status500InternalServerError, new StatusResponse("error", "Cancellation failed; retry with the same request")),
     };
+
+    /// <summary>401 for a missing (where required) or invalid shopper token, with the <c>WWW-Authenticate</c> challenge.</summary>
+    public static JsonHttpResult<StatusResponse> Unauthenticated(ShopperCredential credential, HttpResponse response)
+    {
+        response.Headers.WWWAuthenticate = credential.Challenge;
+        return Status(StatusCodes.Status401Unauthorized, new StatusResponse("error", credential.Problem!));
+    }
+
+    /// <summary>403: the body names a user other than the signed-in shopper.</summary>
+    public static JsonHttpResult<StatusResponse> NotTheSignedInShopper() =>
+        Status(StatusCodes.Status403Forbidden, new StatusResponse("error", "userId does not match the signed-in shopper"));
 
     private static StatusJsonResult InProgress(HttpResponse response, Guid orderId)
     {

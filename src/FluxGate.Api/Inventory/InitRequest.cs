@@ -4,10 +4,12 @@ using FluxGate.Contracts;
 
 namespace FluxGate.Api.Inventory;
 
-/// <summary>The body of <c>POST /init</c>: <c>{"productId","quantity"}</c>.</summary>
-public sealed record InitRequest(string ProductId, int Quantity)
+/// <summary>The body of <c>POST /init</c>: <c>{"productId","quantity"}</c>, optionally <c>"maxPerCustomer"</c>.</summary>
+/// <param name="MaxPerCustomer">Units one customer may hold (reserved or accepted, not cancelled); null: no limit.</param>
+public sealed record InitRequest(string ProductId, int Quantity, int? MaxPerCustomer = null)
 {
     private const string QuantityRule = "quantity must be a non-negative integer (at most 2147483647)";
+    private const string MaxPerCustomerRule = "maxPerCustomer must be a positive integer (at most 2147483647); leave it out for no limit";
 
     public static InitRequest? Parse(ReadOnlySpan<byte> utf8Json, out ApiError? error)
     {
@@ -30,6 +32,20 @@ public sealed record InitRequest(string ProductId, int Quantity)
                     return ApiError.BadRequest(QuantityRule);
                 }
                 state.Quantity = quantity;
+                return null;
+            }
+            if (reader.ValueTextEquals("maxPerCustomer"u8))
+            {
+                reader.Read();
+                if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt32(out var max) || max < 1)
+                {
+                    if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
+                    {
+                        reader.Skip();
+                    }
+                    return ApiError.BadRequest(MaxPerCustomerRule);
+                }
+                state.MaxPerCustomer = max;
             }
             return null;
         });
@@ -47,12 +63,13 @@ public sealed record InitRequest(string ProductId, int Quantity)
             error = ApiError.BadRequest("quantity is required");
             return null;
         }
-        return new InitRequest(fields.ProductId!, fields.Quantity.Value);
+        return new InitRequest(fields.ProductId!, fields.Quantity.Value, fields.MaxPerCustomer);
     }
 
     private struct Fields
     {
         public string? ProductId;
         public int? Quantity;
+        public int? MaxPerCustomer;
     }
 }

@@ -13,7 +13,7 @@ public static partial class InventoryApi
         app.MapPost("/init", InitializeAsync)
             .AddEndpointFilter<AdminKeyFilter>()
             .WithName("InitializeStock")
-            .WithSummary("Initialize or reset a product's stock and rate bucket (admin; header x-api-key when configured)")
+            .WithSummary("Initialize or reset a product's stock, rate buckets and purchase limit (admin; header x-api-key when configured)")
             .WithJsonRequestBody<InitRequest>()
             .Produces<StatusResponse>(StatusCodes.Status200OK)
             .Produces<ErrorResponse>(StatusCodes.Status400BadRequest)
@@ -37,7 +37,7 @@ public static partial class InventoryApi
             return ApiResults.Error(invalidBody!);
         }
 
-        if (await inventory.InitializeAsync(init.ProductId, init.Quantity))
+        if (await inventory.InitializeAsync(init.ProductId, init.Quantity, init.MaxPerCustomer))
         {
             return ApiResults.Status(StatusCodes.Status200OK,
                 new StatusResponse("ok", $"Stock initialized for {init.ProductId} to {init.Quantity}"));

@@ -26,14 +26,15 @@ public sealed class OrderCancellation(
     private static readonly RedisValue MarkerLifetimeMs = (long)TimeSpan.FromDays(30).TotalMilliseconds;
     private readonly IDatabase _redis = redis.GetDatabase();
 
-    public async Task<CancellationOutcome> CancelAsync(Guid orderId, string userId, CancellationToken cancellationToken)
+    /// <param name="userId">Who must have placed the order; null: anyone (the admin key).</param>
+    public async Task<CancellationOutcome> CancelAsync(Guid orderId, string? userId, CancellationToken cancellationToken)
     {
         var order = await lookup.FindAsync(orderId, cancellationToken);
         if (order is null)
         {
             return CancellationOutcome.NotFound;
         }
-        if (order.UserId != userId)
+        if (userId is not null && order.UserId != userId)
         {
             return CancellationOutcome.NotOwner;
         }
@@ -49,11 +50,21 @@ public sealed class OrderCancellation(
             return CancellationOutcome.Failed;
         }
 
+        return await ReturnUnitAsync(_redis, scripts, order, cancel) ? CancellationOutcome.Cancelled : CancellationOutcome.AlreadyCancelled;
+    }
+
+    /// <summary>
+    /// The Redis half of a cancel (cancel.lua): the unit back to stock exactly once, the event kept until PostgreSQL has it,
+    /// and the customer's allowance back (the customer is the order's user: a signed-in shopper's subject is its userId).
+    /// </summary>
+    /// <returns>True when this call returned the unit, false when the order was already cancelled.</returns>
+    public static async Task<bool> ReturnUnitAsync(IDatabase redis, GateScripts scripts, KnownOrder order, OrderCancelled cancel)
+    {
         var returned = await scripts.Cancel.EvaluateAsync(
-            _redis,
-            [RedisKeys.Stock(order.ProductId), RedisKeys.Cancelled(order.ProductId, orderId),
-                RedisKeys.Unpersisted(order.ProductId), RedisKeys.Ledger(order.ProductId)],
-            [MarkerLifetimeMs, OrderEventSerializer.Serialize(cancel)]);
-        return (long)returned == 1 ? CancellationOutcome.Cancelled : CancellationOutcome.AlreadyCancelled;
+            redis,
+            [RedisKeys.Stock(order.ProductId), RedisKeys.Cancelled(order.ProductId, order.OrderId),
+                RedisKeys.Unpersisted(order.ProductId), RedisKeys.Ledger(order.ProductId), RedisKeys.Purchases(order.ProductId)],
+            [MarkerLifetimeMs, OrderEventSerializer.Serialize(cancel), order.UserId, order.AcceptedAt.ToUnixTimeMilliseconds()]);
+        return (long)returned == 1;
     }
 }

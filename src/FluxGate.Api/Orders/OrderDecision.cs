@@ -15,6 +15,8 @@ public enum OrderDecisionKind
     NotInitialized,
     /// <summary>The admission token's ticket was used before.</summary>
     AdmissionAlreadyUsed,
+    /// <summary>The customer holds as many units of the product as its purchase limit allows.</summary>
+    LimitReached,
 }
 
 /// <param name="OrderId">The reserved order's id, or the original order's id for a known key.</param>

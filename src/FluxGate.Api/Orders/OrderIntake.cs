@@ -14,7 +14,7 @@ public sealed partial class OrderIntake(
     public async Task<OrderResult> PlaceAsync(OrderRequest order, string idempotencyKey, long? admittedTicket, Shopper shopper)
     {
         // A Redis failure here throws: ErrorMapping answers the spec's 500 (retry with the same key).
-        var decision = await gate.DecideAsync(order.ProductId, idempotencyKey, admittedTicket);
+        var decision = await gate.DecideAsync(order.ProductId, idempotencyKey, admittedTicket, shopper);
 
         return decision.Kind switch
         {
@@ -24,6 +24,7 @@ public sealed partial class OrderIntake(
             OrderDecisionKind.SoldOut or OrderDecisionKind.NotInitialized => new OrderResult(OrderOutcome.SoldOut),
             OrderDecisionKind.RateLimited => new OrderResult(OrderOutcome.RateLimited),
             OrderDecisionKind.AdmissionAlreadyUsed => new OrderResult(OrderOutcome.AdmissionAlreadyUsed),
+            OrderDecisionKind.LimitReached => new OrderResult(OrderOutcome.LimitReached),
             _ => throw new InvalidOperationException($"Unhandled decision {decision.Kind}"),
         };
     }

@@ -9,6 +9,7 @@ public enum OrderOutcome
     SoldOut,
     RateLimited,
     AdmissionAlreadyUsed,
+    LimitReached,
     Failed,
 }
 
@@ -23,6 +24,7 @@ public readonly record struct OrderResult(OrderOutcome Outcome, Guid OrderId = d
         OrderOutcome.SoldOut => "sold_out",
         OrderOutcome.RateLimited => "rate_limited",
         OrderOutcome.AdmissionAlreadyUsed => "admission_used",
+        OrderOutcome.LimitReached => "limit_reached",
         _ => "failed",
     };
 }

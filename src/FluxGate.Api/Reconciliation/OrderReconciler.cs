@@ -1,5 +1,6 @@
 using FluxGate.Api.Kafka;
 using FluxGate.Api.Options;
+using FluxGate.Api.Orders;
 using FluxGate.Api.Redis;
 using FluxGate.Contracts;
 using Microsoft.Extensions.Options;
@@ -259,9 +260,8 @@ public sealed partial class OrderReconciler(
             }
             else
             {
-                RedisKey[] keys = reservation.AdmissionTicket is { } ticket
-                    ? [RedisKeys.Stock(productId), reservation.IdempotencyRedisKey, key, RedisKeys.AdmissionUsed(productId, ticket)]
-                    : [RedisKeys.Stock(productId), reservation.IdempotencyRedisKey, key];
+                // The same give-back as Kafka's refusal: the unit, the key, the admission ticket and the customer's allowance.
+                var keys = OrderGate.CompensationKeys(productId, reservation.IdempotencyRedisKey, reservation.AdmissionTicket);
                 returned += (int)(long)await scripts.Compensate.EvaluateAsync(_redis, keys, [orderId]);
             }
         }

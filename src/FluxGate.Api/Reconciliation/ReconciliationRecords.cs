@@ -9,9 +9,13 @@ namespace FluxGate.Api.Reconciliation;
 /// A reservation the order script recorded (<see cref="RedisKeys.InFlight"/>) that Kafka's answer has not yet confirmed
 /// or undone: normal for a few milliseconds, a leftover when the api stopped in between.
 /// </summary>
-public sealed record InFlightReservation(Guid OrderId, long ReservedAtMs, long? AdmissionTicket, string IdempotencyRedisKey)
+/// <param name="CustomerId">The customer whose purchase limit the order counts against; null when the product has no limit.</param>
+public sealed record InFlightReservation(Guid OrderId, long ReservedAtMs, long? AdmissionTicket, string IdempotencyRedisKey, string? CustomerId = null)
 {
-    /// <summary>Parses <c>&lt;reserved at ms&gt;:&lt;ticket or empty&gt;:&lt;idempotency Redis key&gt;</c>; null when it is not one.</summary>
+    /// <summary>
+    /// Parses <c>&lt;reserved at ms&gt;:&lt;ticket or empty&gt;:&lt;idempotency Redis key&gt;</c>, followed by <c>\n&lt;customer id&gt;</c>
+    /// when the order counts against a purchase limit (an idempotency key never holds a newline); null when it is not one.
+    /// </summary>
     public static InFlightReservation? Parse(RedisValue orderId, RedisValue value)
     {
         var text = (string?)value;
@@ -36,7 +40,10 @@ public sealed record InFlightReservation(Guid OrderId, long ReservedAtMs, long? 
             }
             ticket = parsed;
         }
-        return new InFlightReservation(id, reservedAt, ticket, text[(second + 1)..]);
+        var newline = text.IndexOf('\n', second + 1);
+        return newline < 0
+            ? new InFlightReservation(id, reservedAt, ticket, text[(second + 1)..])
+            : new InFlightReservation(id, reservedAt, ticket, text[(second + 1)..newline], text[(newline + 1)..]);
     }
 }
 

@@ -8,6 +8,8 @@ public enum OrderOutcome
     Accepted,
     Duplicate,
     SoldOut,
+    /// <summary>The shopper already holds as many units as the product's purchase limit allows (409 limit_reached).</summary>
+    LimitReached,
     InProgress,
     RateLimited,
     Refused,
@@ -29,6 +31,7 @@ public sealed record ApiOrderReply(int StatusCode, string Body, TimeSpan? RetryA
         200 when Field("status") == "ignored" => OrderOutcome.Duplicate,
         200 => OrderOutcome.Accepted,
         (int)HttpStatusCode.Found => OrderOutcome.RateLimited,
+        409 when Field("status") == "limit_reached" => OrderOutcome.LimitReached,
         409 => OrderOutcome.SoldOut,
         429 => OrderOutcome.InProgress,
         401 or 403 => OrderOutcome.Refused,

@@ -12,6 +12,8 @@ public enum PageView
     Ordering,
     Success,
     SoldOut,
+    /// <summary>The shop refused the order: the shopper holds as many units as one customer may buy.</summary>
+    LimitReached,
     NotOnSale,
     Admitted,
     Error,

@@ -9,6 +9,9 @@ public sealed class PageRenderer(PageTemplate template)
 {
     private static readonly HtmlEncoder Html = HtmlEncoder.Default;
 
+    /// <summary>What the page says (and the script announces) when the shop answers 409 limit_reached.</summary>
+    public const string LimitReachedAnnouncement = "Purchase limit reached. You already have as many of this product as one customer may buy.";
+
     public string Render(PageModel model, string nonce)
     {
         var status = model.Status;
@@ -62,6 +65,7 @@ public sealed class PageRenderer(PageTemplate template)
         PageView.Ordering => "It's your turn",
         PageView.Success => "Order accepted",
         PageView.SoldOut => "Sold out",
+        PageView.LimitReached => "Purchase limit reached",
         PageView.NotOnSale => "Not on sale",
         PageView.Admitted => "You're through",
         _ => model.ErrorTitle,
@@ -74,6 +78,7 @@ public sealed class PageRenderer(PageTemplate template)
         PageView.Ordering => "It's your turn. Placing your order.",
         PageView.Success => $"Order accepted. Your order number is {model.OrderId}.",
         PageView.SoldOut => "Sold out. There is no need to keep waiting.",
+        PageView.LimitReached => LimitReachedAnnouncement,
         PageView.NotOnSale => "This product is not on sale.",
         PageView.Admitted => model.AdmittedMessage,
         _ => $"{model.ErrorTitle}. {model.ErrorMessage}",

@@ -174,7 +174,8 @@ public static class WaitingRoomPage
             };
         }
 
-        var (_, reply) = await handOff.PlaceOrderAsync(address.ProductId, status.Ticket, shopper, cancellationToken);
+        var (_, reply) = await handOff.PlaceOrderAsync(address.ProductId, status.Ticket, shopper, shopperToken: null,
+            cancellationToken); // the page is the browser's: it carries no bearer token
         return reply is null
             ? new PageModel(PageView.Waiting, address) { Status = response, Refresh = TimeSpan.FromSeconds(1), RefreshUrl = address.Url(noScript: true) }
             : OrderResult(address, response, reply, attempt, options);
@@ -189,6 +190,8 @@ public static class WaitingRoomPage
                 return new PageModel(PageView.Success, address) { Status = status, OrderId = reply.OrderId ?? "—" };
             case OrderOutcome.SoldOut:
                 return new PageModel(PageView.SoldOut, address) { Status = status };
+            case OrderOutcome.LimitReached:
+                return new PageModel(PageView.LimitReached, address) { Status = status };
             case OrderOutcome.Refused or OrderOutcome.Invalid:
                 return new PageModel(PageView.Error, address)
                 {

@@ -23,6 +23,14 @@ public sealed class InFlightReservationTests
         Assert.Equal(new InFlightReservation(OrderId, 5, 42, "fg:{p}:idem:k"), reservation);
     }
 
+    [Fact]
+    public void A_record_that_counts_against_a_purchase_limit_names_its_customer_after_a_newline()
+    {
+        var key = RedisKeys.Idempotency("p", "k:1");
+        var reservation = InFlightReservation.Parse(OrderId.ToString("N"), $"5::{key}\nuser:1|ü\nx");
+        Assert.Equal(new InFlightReservation(OrderId, 5, null, key, "user:1|ü\nx"), reservation);
+    }
+
     [Theory]
     [InlineData("not-a-guid", "5::k")]
     [InlineData(null, "5")]

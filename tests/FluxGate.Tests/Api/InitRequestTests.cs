@@ -43,4 +43,27 @@ public class InitRequestTests
         Assert.Null(InitRequest.Parse(Encoding.UTF8.GetBytes(json), out var error));
         Assert.Equal(expected, error!.Message);
     }
+
+    [Fact]
+    public void A_purchase_limit_is_optional()
+    {
+        Assert.Null(InitRequest.Parse("""{"productId":"p","quantity":5}"""u8, out _)?.MaxPerCustomer);
+        Assert.Equal(new InitRequest("p", 5, 2), InitRequest.Parse("""{"productId":"p","quantity":5,"maxPerCustomer":2}"""u8, out var error));
+        Assert.Null(error);
+    }
+
+    [Theory]
+    [InlineData("""{"productId":"p","quantity":5,"maxPerCustomer":0}""")]
+    [InlineData("""{"productId":"p","quantity":5,"maxPerCustomer":-1}""")]
+    [InlineData("""{"productId":"p","quantity":5,"maxPerCustomer":1.5}""")]
+    [InlineData("""{"productId":"p","quantity":5,"maxPerCustomer":"2"}""")]
+    [InlineData("""{"productId":"p","quantity":5,"maxPerCustomer":2147483648}""")]
+    [InlineData("""{"productId":"p","quantity":5,"maxPerCustomer":[2]}""")]
+    [InlineData("""{"productId":"p","quantity":5,"maxPerCustomer":null}""")]
+    public void A_purchase_limit_that_is_not_a_positive_integer_is_refused(string json)
+    {
+        Assert.Null(InitRequest.Parse(Encoding.UTF8.GetBytes(json), out var error));
+        Assert.Equal(400, error!.StatusCode);
+        Assert.StartsWith("maxPerCustomer must be a positive integer", error.Message);
+    }
 }

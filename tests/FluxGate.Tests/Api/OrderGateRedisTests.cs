@@ -1,3 +1,4 @@
+using System.Net;
 using FluxGate.Api.Options;
 using FluxGate.Api.Orders;
 using FluxGate.Api.Reconciliation;
@@ -13,6 +14,7 @@ namespace FluxGate.Tests.Api;
 [Collection(RedisCollection.Name)]
 public class OrderGateRedisTests(RedisFixture redis)
 {
+    private static readonly Shopper Anyone = Shopper.Anonymous("user", IPAddress.Loopback);
     private readonly GateScripts _scripts = new();
 
     private OrderGate Gate(double permitsPerSecond = 1_000_000, double burst = 0) => new(
@@ -37,7 +39,7 @@ public class OrderGateRedisTests(RedisFixture redis)
         var gate = Gate();
 
         var decisions = await Task.WhenAll(Enumerable.Range(0, 1000)
-            .Select(i => Task.Run(() => gate.DecideAsync(productId, $"key-{i}", admittedTicket: null))));
+            .Select(i => Task.Run(() => gate.DecideAsync(productId, $"key-{i}", admittedTicket: null, Anyone))));
 
         Assert.Equal(100, decisions.Count(d => d.Kind == OrderDecisionKind.Reserved));
         Assert.Equal(900, decisions.Count(d => d.Kind == OrderDecisionKind.SoldOut));
@@ -54,7 +56,7 @@ public class OrderGateRedisTests(RedisFixture redis)
         var gate = Gate();
 
         var decisions = await Task.WhenAll(Enumerable.Range(0, 50)
-            .Select(_ => Task.Run(() => gate.DecideAsync(productId, "same-key", admittedTicket: null))));
+            .Select(_ => Task.Run(() => gate.DecideAsync(productId, "same-key", admittedTicket: null, Anyone))));
 
         var reserved = Assert.Single(decisions, d => d.Kind == OrderDecisionKind.Reserved);
         Assert.All(decisions.Where(d => d.Kind != OrderDecisionKind.Reserved), d =>
@@ -65,7 +67,7 @@ public class OrderGateRedisTests(RedisFixture redis)
         Assert.Equal(9, (long)await redis.Database.StringGetAsync(RedisKeys.Stock(productId)));
 
         await gate.ConfirmAsync(new OrderAccepted(reserved.OrderId, productId, "user", "same-key", DateTimeOffset.UtcNow));
-        Assert.Equal(new OrderDecision(OrderDecisionKind.Duplicate, reserved.OrderId), await gate.DecideAsync(productId, "same-key", null));
+        Assert.Equal(new OrderDecision(OrderDecisionKind.Duplicate, reserved.OrderId), await gate.DecideAsync(productId, "same-key", null, Anyone));
     }
 
     [Fact]
@@ -76,14 +78,14 @@ public class OrderGateRedisTests(RedisFixture redis)
 
         for (var i = 0; i < 5; i++)
         {
-            Assert.Equal(OrderDecisionKind.SoldOut, (await gate.DecideAsync(productId, $"k{i}", null)).Kind);
+            Assert.Equal(OrderDecisionKind.SoldOut, (await gate.DecideAsync(productId, $"k{i}", null, Anyone)).Kind);
         }
     }
 
     [Fact]
     public async Task A_product_never_initialized_is_reported_as_such()
     {
-        Assert.Equal(OrderDecisionKind.NotInitialized, (await Gate().DecideAsync($"never-{Guid.NewGuid():N}", "k", null)).Kind);
+        Assert.Equal(OrderDecisionKind.NotInitialized, (await Gate().DecideAsync($"never-{Guid.NewGuid():N}", "k", null, Anyone)).Kind);
     }
 
     [Fact]
@@ -99,7 +101,7 @@ public class OrderGateRedisTests(RedisFixture redis)
         while (true)
         {
             beforeLastCall = await RedisClockAsync();
-            if ((await gate.DecideAsync(productId, $"k{key++}", null)).Kind != OrderDecisionKind.Reserved)
+            if ((await gate.DecideAsync(productId, $"k{key++}", null, Anyone)).Kind != OrderDecisionKind.Reserved)
             {
                 break;
             }
@@ -115,7 +117,7 @@ public class OrderGateRedisTests(RedisFixture redis)
             await Task.Delay(50);
         }
         var refilled = 0;
-        while ((await gate.DecideAsync(productId, $"k{key++}", null)).Kind == OrderDecisionKind.Reserved)
+        while ((await gate.DecideAsync(productId, $"k{key++}", null, Anyone)).Kind == OrderDecisionKind.Reserved)
         {
             refilled++;
         }
@@ -133,13 +135,13 @@ public class OrderGateRedisTests(RedisFixture redis)
     {
         var productId = await InitAsync(1);
         var gate = Gate();
-        var reserved = await gate.DecideAsync(productId, "k", null);
+        var reserved = await gate.DecideAsync(productId, "k", null, Anyone);
 
         Assert.True(await gate.CompensateAsync(productId, "k", reserved.OrderId, admittedTicket: null));
         Assert.False(await gate.CompensateAsync(productId, "k", reserved.OrderId, admittedTicket: null));
         Assert.Equal(1, (long)await redis.Database.StringGetAsync(RedisKeys.Stock(productId)));
 
-        var retried = await gate.DecideAsync(productId, "k", null);
+        var retried = await gate.DecideAsync(productId, "k", null, Anyone);
         Assert.Equal(OrderDecisionKind.Reserved, retried.Kind);
         Assert.False(await gate.CompensateAsync(productId, "k", reserved.OrderId, admittedTicket: null)); // the old order id cannot undo the new reservation
     }
@@ -149,12 +151,12 @@ public class OrderGateRedisTests(RedisFixture redis)
     {
         var productId = await InitAsync(100);
         var gate = Gate(permitsPerSecond: 0.001, burst: 1);
-        Assert.Equal(OrderDecisionKind.Reserved, (await gate.DecideAsync(productId, "k1", null)).Kind);
-        Assert.Equal(OrderDecisionKind.RateLimited, (await gate.DecideAsync(productId, "k2", null)).Kind);
+        Assert.Equal(OrderDecisionKind.Reserved, (await gate.DecideAsync(productId, "k1", null, Anyone)).Kind);
+        Assert.Equal(OrderDecisionKind.RateLimited, (await gate.DecideAsync(productId, "k2", null, Anyone)).Kind);
 
-        Assert.Equal(OrderDecisionKind.Reserved, (await gate.DecideAsync(productId, "k2", admittedTicket: 7)).Kind);
-        Assert.Equal(OrderDecisionKind.AdmissionAlreadyUsed, (await gate.DecideAsync(productId, "k3", admittedTicket: 7)).Kind);
-        Assert.Equal(OrderDecisionKind.Reserved, (await gate.DecideAsync(productId, "k3", admittedTicket: 8)).Kind);
+        Assert.Equal(OrderDecisionKind.Reserved, (await gate.DecideAsync(productId, "k2", admittedTicket: 7, Anyone)).Kind);
+        Assert.Equal(OrderDecisionKind.AdmissionAlreadyUsed, (await gate.DecideAsync(productId, "k3", admittedTicket: 7, Anyone)).Kind);
+        Assert.Equal(OrderDecisionKind.Reserved, (await gate.DecideAsync(productId, "k3", admittedTicket: 8, Anyone)).Kind);
     }
 
     [Fact]
@@ -162,12 +164,12 @@ public class OrderGateRedisTests(RedisFixture redis)
     {
         var productId = await InitAsync(1);
         var gate = Gate(permitsPerSecond: 0.001, burst: 1);
-        var reserved = await gate.DecideAsync(productId, "k", admittedTicket: 3);
+        var reserved = await gate.DecideAsync(productId, "k", admittedTicket: 3, Anyone);
         Assert.Equal(OrderDecisionKind.Reserved, reserved.Kind);
 
         Assert.True(await gate.CompensateAsync(productId, "k", reserved.OrderId, admittedTicket: 3));
 
-        Assert.Equal(OrderDecisionKind.Reserved, (await gate.DecideAsync(productId, "k", admittedTicket: 3)).Kind);
+        Assert.Equal(OrderDecisionKind.Reserved, (await gate.DecideAsync(productId, "k", admittedTicket: 3, Anyone)).Kind);
     }
 
     [Fact]
@@ -175,7 +177,7 @@ public class OrderGateRedisTests(RedisFixture redis)
     {
         var productId = await InitAsync(10);
         var gate = Gate();
-        var reserved = await gate.DecideAsync(productId, "k", admittedTicket: 4);
+        var reserved = await gate.DecideAsync(productId, "k", admittedTicket: 4, Anyone);
         var orderId = reserved.OrderId.ToString("N");
 
         var record = InFlightReservation.Parse(orderId, await redis.Database.HashGetAsync(RedisKeys.InFlight(productId), orderId));
@@ -190,7 +192,7 @@ public class OrderGateRedisTests(RedisFixture redis)
         Assert.Equal(1, (long)await redis.Database.HashGetAsync(RedisKeys.Ledger(productId), "accepted"));
         Assert.True(await redis.Database.KeyTimeToLiveAsync(RedisKeys.Idempotency(productId, "k")) <= new IdempotencyOptions().Ttl);
 
-        var refused = await gate.DecideAsync(productId, "k2", admittedTicket: null);
+        var refused = await gate.DecideAsync(productId, "k2", admittedTicket: null, Anyone);
         Assert.True(await gate.CompensateAsync(productId, "k2", refused.OrderId, admittedTicket: null));
         Assert.Equal(0, await redis.Database.HashLengthAsync(RedisKeys.InFlight(productId)));
         Assert.Equal(9, (long)await redis.Database.StringGetAsync(RedisKeys.Stock(productId)));
@@ -203,8 +205,8 @@ public class OrderGateRedisTests(RedisFixture redis)
         var gate = Gate();
         await redis.Server.ScriptFlushAsync();
 
-        Assert.Equal(OrderDecisionKind.Reserved, (await gate.DecideAsync(productId, "k", null)).Kind);
-        Assert.Equal(OrderDecisionKind.Reserved, (await gate.DecideAsync(productId, "k2", null)).Kind);
+        Assert.Equal(OrderDecisionKind.Reserved, (await gate.DecideAsync(productId, "k", null, Anyone)).Kind);
+        Assert.Equal(OrderDecisionKind.Reserved, (await gate.DecideAsync(productId, "k2", null, Anyone)).Kind);
     }
 
     private async Task<DateTimeOffset> RedisClockAsync() => await redis.Server.TimeAsync();

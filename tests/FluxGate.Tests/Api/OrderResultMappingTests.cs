@@ -24,6 +24,7 @@ public class OrderResultMappingTests
     [InlineData(2, OrderDecisionKind.RateLimited)]
     [InlineData(3, OrderDecisionKind.NotInitialized)]
     [InlineData(4, OrderDecisionKind.AdmissionAlreadyUsed)]
+    [InlineData(5, OrderDecisionKind.LimitReached)]
     public void Script_codes_map_to_decisions(long code, OrderDecisionKind expected)
     {
         Assert.Equal(expected, OrderGate.Interpret(RedisResult.Create(code), OrderId).Kind);
@@ -61,6 +62,7 @@ public class OrderResultMappingTests
     [InlineData(OrderOutcome.SoldOut, 409, """{"status":"sold_out","msg":"Inventory empty"}""")]
     [InlineData(OrderOutcome.Failed, 500, """{"status":"error","msg":"Order processing failed"}""")]
     [InlineData(OrderOutcome.AdmissionAlreadyUsed, 403, """{"status":"error","msg":"Admission token already used"}""")]
+    [InlineData(OrderOutcome.LimitReached, 409, """{"status":"limit_reached","msg":"Purchase limit reached"}""")]
     public async Task Outcomes_become_the_spec_responses(OrderOutcome outcome, int status, string body)
     {
         var (actualStatus, actualBody, headers) = await ExecuteAsync(new OrderResult(outcome, OrderId));

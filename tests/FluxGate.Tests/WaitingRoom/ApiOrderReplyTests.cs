@@ -9,6 +9,7 @@ public class ApiOrderReplyTests
     [InlineData(200, """{"status":"ignored","msg":"Duplicate request","orderId":"o-1"}""", OrderOutcome.Duplicate, false)]
     [InlineData(302, "", OrderOutcome.RateLimited, true)]
     [InlineData(409, """{"status":"sold_out","msg":"Inventory empty"}""", OrderOutcome.SoldOut, false)]
+    [InlineData(409, """{"status":"limit_reached","msg":"Purchase limit reached"}""", OrderOutcome.LimitReached, false)]
     [InlineData(429, """{"status":"in_progress"}""", OrderOutcome.InProgress, true)]
     [InlineData(403, """{"status":"error","msg":"Admission token already used"}""", OrderOutcome.Refused, false)]
     [InlineData(400, """{"error":"Missing Idempotency Key"}""", OrderOutcome.Invalid, false)]

@@ -86,4 +86,15 @@ public class PageRendererTests
         Assert.Contains("&lt;b&gt;bad&lt;/b&gt;", html);
         Assert.Contains("\\u003C/script\\u003E", html);
     }
+
+    [Fact]
+    public void A_purchase_limit_the_shop_reports_has_a_view_of_its_own()
+    {
+        var html = Renderer.Render(new PageModel(PageView.LimitReached, new PageAddress("ps5", "u1", "k1", null, "1.x", 0)), "n");
+
+        Assert.Contains("<section data-view=\"limitreached\" aria-labelledby=\"h-limitreached\"", html);
+        Assert.Contains("<title>Purchase limit reached", html);
+        Assert.Contains("as many of <strong>ps5</strong> as one customer may buy", html);
+        Assert.Contains("<section data-view=\"soldout\" hidden", html);
+    }
 }

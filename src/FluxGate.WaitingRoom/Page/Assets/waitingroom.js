@@ -172,6 +172,11 @@
     }
     if (response.status === 409 && body.status === 'waiting') { return render(body); }
     if (response.status === 409 && body.status === 'not_on_sale') { return render(body); }
+    if (response.status === 409 && body.status === 'limit_reached') {
+      show('limitreached');
+      announce('Purchase limit reached. You already have as many of this product as one customer may buy.');
+      return;
+    }
     if (response.status === 409) {
       show('soldout');
       announce('Sold out.');
