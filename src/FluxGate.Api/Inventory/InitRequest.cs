@@ -22,30 +22,11 @@ public sealed record InitRequest(string ProductId, int Quantity, int? MaxPerCust
             }
             if (reader.ValueTextEquals("quantity"u8))
             {
-                reader.Read();
-                if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt32(out var quantity) || quantity < 0)
-                {
-                    if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
-                    {
-                        reader.Skip();
-                    }
-                    return ApiError.BadRequest(QuantityRule);
-                }
-                state.Quantity = quantity;
-                return null;
+                return ReadInt(ref reader, minimum: 0, QuantityRule, out state.Quantity);
             }
             if (reader.ValueTextEquals("maxPerCustomer"u8))
             {
-                reader.Read();
-                if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt32(out var max) || max < 1)
-                {
-                    if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
-                    {
-                        reader.Skip();
-                    }
-                    return ApiError.BadRequest(MaxPerCustomerRule);
-                }
-                state.MaxPerCustomer = max;
+                return ReadInt(ref reader, minimum: 1, MaxPerCustomerRule, out state.MaxPerCustomer);
             }
             return null;
         });
@@ -64,6 +45,23 @@ public sealed record InitRequest(string ProductId, int Quantity, int? MaxPerCust
             return null;
         }
         return new InitRequest(fields.ProductId!, fields.Quantity.Value, fields.MaxPerCustomer);
+    }
+
+    /// <summary>The value after a property name: an Int32 of at least <paramref name="minimum"/>, else the rule as a 400.</summary>
+    private static ApiError? ReadInt(ref Utf8JsonReader reader, int minimum, string rule, out int? value)
+    {
+        reader.Read();
+        if (reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var number) && number >= minimum)
+        {
+            value = number;
+            return null;
+        }
+        if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
+        {
+            reader.Skip();
+        }
+        value = null;
+        return ApiError.BadRequest(rule);
     }
 
     private struct Fields
