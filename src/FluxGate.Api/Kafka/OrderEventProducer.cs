@@ -66,10 +66,11 @@ public sealed partial class OrderEventProducer : IDisposable
         return config;
     }
 
-    public async Task<DeliveryOutcome> ProduceAsync(OrderEvent orderEvent)
+    /// <param name="json">The event already serialized (<see cref="OrderEventSerializer"/>), when the caller needs those bytes too.</param>
+    public async Task<DeliveryOutcome> ProduceAsync(OrderEvent orderEvent, byte[]? json = null)
     {
         var producer = CurrentProducer();
-        var message = new Message<string, byte[]> { Key = orderEvent.ProductId, Value = OrderEventSerializer.Serialize(orderEvent) };
+        var message = new Message<string, byte[]> { Key = orderEvent.ProductId, Value = json ?? OrderEventSerializer.Serialize(orderEvent) };
         using var activity = ProduceTracing.Start(_activitySource, message);
         var started = Stopwatch.GetTimestamp();
         try

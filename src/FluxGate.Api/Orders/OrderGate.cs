@@ -85,12 +85,12 @@ public sealed class OrderGate(
     /// Kafka has the order: the key now answers "duplicate" instead of "in progress", and the event is kept in Redis
     /// until PostgreSQL has it (the reconciler produces it again if the Kafka log lost it).
     /// </summary>
-    public Task ConfirmAsync(OrderAccepted order) =>
+    public Task ConfirmAsync(OrderAccepted order, byte[]? json = null) =>
         scripts.Accept.EvaluateAsync(
             _database,
             [RedisKeys.Idempotency(order.ProductId, order.IdempotencyKey), RedisKeys.InFlight(order.ProductId),
                 RedisKeys.Unpersisted(order.ProductId), RedisKeys.Ledger(order.ProductId)],
-            [order.OrderId.ToString("N"), OrderEventSerializer.Serialize(order), _idempotencyTtlMs]);
+            [order.OrderId.ToString("N"), json ?? OrderEventSerializer.Serialize(order), _idempotencyTtlMs]);
 
     /// <summary>
     /// Kafka refused the order: return the unit, forget the key, release the admission ticket it used and give the

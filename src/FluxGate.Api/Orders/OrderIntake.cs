@@ -32,15 +32,17 @@ public sealed partial class OrderIntake(
     private async Task<OrderResult> HandOverAsync(OrderRequest order, string idempotencyKey, Guid orderId, long? admittedTicket)
     {
         var accepted = new OrderAccepted(orderId, order.ProductId, order.UserId, idempotencyKey, time.GetUtcNow());
-        var delivery = await producer.ProduceAsync(accepted);
+        // Kafka, the status index and the recovery record keep the same bytes: serialized once.
+        var json = OrderEventSerializer.Serialize(accepted);
+        var delivery = await producer.ProduceAsync(accepted, json);
 
         switch (delivery)
         {
             case DeliveryOutcome.Persisted:
                 // Kafka has the order, so it is accepted whatever Redis does next: a confirm Redis cannot take now is
                 // retried in the background, and the key answers "in progress" (never a second order) until it lands.
-                lookup.IndexAccepted(accepted);
-                await confirms.ConfirmAsync(accepted);
+                lookup.IndexAccepted(accepted, json);
+                await confirms.ConfirmAsync(accepted, json);
                 return new OrderResult(OrderOutcome.Accepted, orderId);
 
             case DeliveryOutcome.NotPersisted:

@@ -30,10 +30,10 @@ public sealed class OrderLookup(NpgsqlDataSource database, IConnectionMultiplexe
     /// Fire-and-forget: the index only serves status lookups, so the order's answer never waits for it. The value is
     /// the order's event as Kafka has it (JSON): every field comes back exactly as given, whatever characters it holds.
     /// </summary>
-    public void IndexAccepted(OrderAccepted order) =>
+    public void IndexAccepted(OrderAccepted order, byte[]? json = null) =>
         _redis.StringSet(
             RedisKeys.AcceptedOrder(order.OrderId),
-            OrderEventSerializer.Serialize(order),
+            json ?? OrderEventSerializer.Serialize(order),
             IndexLifetime,
             flags: CommandFlags.FireAndForget);
 
