@@ -11,7 +11,7 @@ from pathlib import Path
 BENCH_DIR = Path(__file__).resolve().parent.parent
 WRK_SCRIPT = BENCH_DIR / "wrk" / "order.lua"
 REPO_ROOT = BENCH_DIR.parent
-ORDER_SCRIPT = REPO_ROOT / "src" / "FluxGate.Api" / "Redis" / "Scripts" / "order.lua"
+ORDER_SCRIPT = REPO_ROOT / "src" / "FluxGate.Api" / "Redis" / "Scripts" / "order_batch.lua"
 
 
 @dataclass
@@ -55,33 +55,35 @@ def script_sha(path=ORDER_SCRIPT):
     return hashlib.sha1(path.read_bytes()).hexdigest()
 
 
+BATCH = 32
+
+
 def redis_ceiling(redis, connections, pipeline, requests, idempotency_ttl_ms, product_id="bench-ceiling"):
-    """The decision script alone: redis-benchmark EVALSHA order.lua, one unique key per call (the reservation
-    path: a new key, a stock decrement, a token), on a product whose stock and rate never run out. Returns calls/s,
-    and for reference the same call on one repeated key (the duplicate path: one GET), which is what a
-    redis-benchmark run without -r measures."""
+    """The decision script alone: redis-benchmark EVALSHA order_batch.lua deciding one order per call, each with a
+    unique key (the reservation path: a new key, a stock decrement, a token), on a product whose stock and rate never
+    run out. Returns decisions/s for one order per call (what the api does when idle), for BATCH orders per call (what
+    it does under load: the batched decision), and for reference one order per call on one repeated key (the duplicate
+    path: one GET), which is what a redis-benchmark run without -r measures."""
     sha = redis.call("SCRIPT", "LOAD", ORDER_SCRIPT.read_text())
     if sha != script_sha():
         raise RuntimeError(f"SCRIPT LOAD returned {sha}, expected {script_sha()}")
-    stock_key = f"fg:{{{product_id}}}:stock"
+    tag = f"fg:{{{product_id}}}"
+    stock_key = f"{tag}:stock"
     redis.call("SET", stock_key, 10**15)
-    redis.call("DEL", f"fg:{{{product_id}}}:rate", f"fg:{{{product_id}}}:purchases")
+    redis.call("DEL", f"{tag}:rate", f"{tag}:purchases", f"{tag}:inflight")
 
-    keys = [stock_key, f"fg:{{{product_id}}}:rate", f"fg:{{{product_id}}}:idem:__rand_int__"]
-    args = ["__rand_int__", str(idempotency_ttl_ms), "100000000", "100000000", "600000"]
-    if "ARGV[7]" in ORDER_SCRIPT.read_text():
-        # The layout with the in-flight record (KEYS[4], a hash; ARGV[6] how long an unresolved key outlives its TTL,
-        # ARGV[7] the admission ticket), which the admission-used key moved behind.
-        keys.append(f"fg:{{{product_id}}}:inflight")
-        args += ["3600000", ""]
-    if "ARGV[10]" in ORDER_SCRIPT.read_text():
-        # The layout with purchase limits and per-shopper buckets (KEYS[5] purchases, KEYS[6] the shopper's bucket;
-        # ARGV[8] customer id, ARGV[9]/ARGV[10] the shopper's rate and burst), which the admission-used key moved
-        # behind: measured as configured by default (no purchase limit, per-shopper bucket off).
-        keys += [f"fg:{{{product_id}}}:purchases", f"fg:{{{product_id}}}:rate:shopper:ip:127.0.0.1"]
-        args += ["bench-customer", "0", "0"]
+    def layout(decisions):
+        # order_batch.lua: 8 shared keys (no tiers: both tier buckets are the product's), then one idempotency key per
+        # decision (per-shopper buckets off, no admission ticket: the defaults); 11 shared values (no confirms), then
+        # per decision: order id, tier, customer id, ticket. redis-benchmark gives every __rand_int__ its own number.
+        keys = [stock_key, f"{tag}:inflight", f"{tag}:purchases", f"{tag}:unpersisted", f"{tag}:ledger", f"{tag}:keys-until",
+                f"{tag}:rate", f"{tag}:rate"] + [f"{tag}:idem:__rand_int__"] * decisions
+        args = ["0", str(decisions), str(idempotency_ttl_ms), "3600000", "600000", "100000000", "100000000",
+                "100000000", "100000000", "0", "1"] + ["__rand_int__", "n", "bench-customer", ""] * decisions
+        return keys, args
 
-    def run(random_keys, count):
+    def run(random_keys, count, decisions=1):
+        keys, args = layout(decisions)
         command = ["redis-benchmark", *redis.cli_args(), "-c", str(connections), "-P", str(pipeline), "-n", str(count), "--csv"]
         if random_keys:
             command += ["-r", "2000000000"]
@@ -99,6 +101,9 @@ def redis_ceiling(redis, connections, pipeline, requests, idempotency_ttl_ms, pr
     taken = 10**15 - redis.get_int(stock_key)
     if taken < requests * 0.99:
         raise RuntimeError(f"redis-benchmark reserved only {taken} of {requests} calls: the script did not decide as expected")
+    batch_rps = run(True, max(1, requests // BATCH), BATCH) * BATCH
+    # The in-flight records of millions of reservations would otherwise sit in Redis during the scenarios.
+    redis.call("DEL", f"{tag}:inflight")
     duplicate_rps = run(False, requests)
     return {"rps": rps, "requests": requests, "reserved": taken, "connections": connections, "pipeline": pipeline,
-            "sha": sha, "duplicate_path_rps": duplicate_rps}
+            "sha": sha, "batch": BATCH, "batch_decisions_per_s": batch_rps, "duplicate_path_rps": duplicate_rps}

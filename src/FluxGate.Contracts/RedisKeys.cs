@@ -56,6 +56,26 @@ public static class RedisKeys
     /// <summary>Hash <c>initial</c>, <c>initializedAt</c> (unix ms), <c>accepted</c>, <c>cancelled</c>: the product's counts since its last init.</summary>
     public static string Ledger(string productId) => $"fg:{{{productId}}}:ledger";
 
+    /// <summary>
+    /// String: unix ms when the product's last idempotency key expires (and itself expires then). Past it, no key of the
+    /// product is held, so a sold-out product's answer to any order is sold out: an api may give it without Redis.
+    /// </summary>
+    public static string KeysUntil(string productId) => $"fg:{{{productId}}}:keys-until";
+
+    /// <summary>
+    /// Pub/sub channel: the scripts that put units back (init, restore, cancel, compensate) publish the product's stock key
+    /// here, so an api that answers the product sold out by itself stops at once.
+    /// </summary>
+    public const string StockReturnedChannel = "fg:stock-returned";
+
+    /// <summary>The product id in a key of <see cref="Stock"/>'s form (<c>fg:{productId}:…</c>), or null.</summary>
+    public static string? ProductOf(string key)
+    {
+        var open = key.IndexOf('{');
+        var close = open < 0 ? -1 : key.IndexOf('}', open + 1);
+        return close > open + 1 ? key[(open + 1)..close] : null;
+    }
+
     /// <summary>Set of every product id initialized or restored: what the reconciler walks.</summary>
     public const string Products = "fg:products";
 

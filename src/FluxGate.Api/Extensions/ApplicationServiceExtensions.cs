@@ -32,6 +32,7 @@ public static class ApplicationServiceExtensions
             .ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<RateLimitOptions>, RateLimitOptionsValidation>();
         builder.Services.AddOptions<IdempotencyOptions>().BindConfiguration(IdempotencyOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<OrderBatchingOptions>().BindConfiguration(OrderBatchingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<WaitingRoomOptions>().BindConfiguration(WaitingRoomOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<KafkaProducerOptions>().BindConfiguration(KafkaProducerOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<AdminOptions>().BindConfiguration(AdminOptions.Section);
@@ -51,6 +52,8 @@ public static class ApplicationServiceExtensions
         builder.Services.AddSingleton<GateScripts>();
         builder.Services.AddHostedService<ScriptPreloader>();
         builder.Services.AddSingleton<OrderEventProducer>();
+        builder.Services.AddSingleton<SoldOutProducts>();
+        builder.Services.AddHostedService<StockReturnedSubscription>();
         builder.Services.AddSingleton<OrderGate>();
         builder.Services.AddSingleton<OrderIntake>();
         builder.Services.AddSingleton<ConfirmRetryQueue>();

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using FluxGate.Api.Options;
 using FluxGate.Api.Redis;
 using FluxGate.Contracts;
@@ -7,8 +8,11 @@ using StackExchange.Redis;
 namespace FluxGate.Api.Orders;
 
 /// <summary>
-/// The Redis side of an order: one script round trip decides it (duplicate → sold out → purchase limit → rate → reserve);
-/// after Kafka answers, the reservation is confirmed or undone.
+/// The Redis side of an order: one atomic script decides it (duplicate → sold out → purchase limit → rate → reserve);
+/// after Kafka answers, the reservation is confirmed or undone. The orders of one product that arrive while its previous
+/// call is in flight share the next call (<see cref="ProductLane"/>): one round trip for many orders under load, one per
+/// order when idle, the same decisions as one call each. A product Redis said is sold out is answered here
+/// (<see cref="SoldOutProducts"/>).
 /// </summary>
 public sealed class OrderGate(
     IConnectionMultiplexer redis,
@@ -16,12 +20,20 @@ public sealed class OrderGate(
     IOptions<RateLimitOptions> rateLimit,
     IOptions<IdempotencyOptions> idempotency,
     IOptions<AdmissionOptions> admission,
-    IOptions<ReconciliationOptions> reconciliation)
+    IOptions<ReconciliationOptions> reconciliation,
+    IOptions<OrderBatchingOptions>? batching = null,
+    SoldOutProducts? soldOut = null)
 {
+    private const int SharedKeys = 8;
+    private const int SharedValues = 11;
+
     private readonly IDatabase _database = redis.GetDatabase();
+    private readonly ConcurrentDictionary<string, ProductLane> _lanes = new(StringComparer.Ordinal);
+    private readonly int _maxBatch = (batching?.Value ?? new OrderBatchingOptions()).MaxBatch;
     private readonly RedisValue _idempotencyTtlMs = (long)idempotency.Value.Ttl.TotalMilliseconds;
     private readonly TierBucket _authenticated = TierBucket.Of(rateLimit.Value, ShopperTier.Authenticated);
     private readonly TierBucket _anonymous = TierBucket.Of(rateLimit.Value, ShopperTier.Anonymous);
+    private readonly bool _perShopper = rateLimit.Value.PerShopper.PermitsPerSecond > 0;
     private readonly RedisValue _shopperPermitsPerSecond = rateLimit.Value.PerShopper.PermitsPerSecond;
     private readonly RedisValue _shopperBurst = rateLimit.Value.PerShopper.EffectiveBurst;
     private readonly RedisValue _usedTicketRetentionMs = (long)admission.Value.UsedTicketRetention.TotalMilliseconds;
@@ -30,25 +42,139 @@ public sealed class OrderGate(
     /// <param name="admittedTicket">The ticket of a verified admission token, which replaces the rate buckets once.</param>
     /// <param name="shopper">Whose order: its tier picks the rate bucket, its rate key the per-shopper bucket, its
     /// customer id what the purchase limit counts.</param>
-    public async Task<OrderDecision> DecideAsync(string productId, string idempotencyKey, long? admittedTicket, Shopper shopper)
+    public Task<OrderDecision> DecideAsync(string productId, string idempotencyKey, long? admittedTicket, Shopper shopper)
     {
-        var orderId = Guid.CreateVersion7();
-        var tier = shopper.IsAuthenticated ? _authenticated : _anonymous;
-        RedisKey tierBucket = tier.Key(productId);
-        RedisKey[] keys = admittedTicket is { } ticket
-            ? [RedisKeys.Stock(productId), tierBucket, RedisKeys.Idempotency(productId, idempotencyKey), RedisKeys.InFlight(productId),
-                RedisKeys.Purchases(productId), RedisKeys.ShopperRateBucket(productId, shopper.RateKey), RedisKeys.AdmissionUsed(productId, ticket)]
-            : [RedisKeys.Stock(productId), tierBucket, RedisKeys.Idempotency(productId, idempotencyKey), RedisKeys.InFlight(productId),
-                RedisKeys.Purchases(productId), RedisKeys.ShopperRateBucket(productId, shopper.RateKey)];
-        RedisValue[] values =
-        [
-            orderId.ToString("N"), _idempotencyTtlMs, tier.PermitsPerSecond, tier.Burst, _usedTicketRetentionMs, _inFlightHoldMs,
-            admittedTicket is { } used ? used : RedisValue.EmptyString,
-            shopper.CustomerId, _shopperPermitsPerSecond, _shopperBurst,
-        ];
+        if (soldOut is not null && soldOut.Answers(productId))
+        {
+            return Task.FromResult(new OrderDecision(OrderDecisionKind.SoldOut));
+        }
+        var decision = new PendingDecision(idempotencyKey, admittedTicket, shopper);
+        var lane = _lanes.GetOrAdd(productId, static (id, max) => new ProductLane(id, max), _maxBatch);
+        if (lane.Add(decision) is { } batch)
+        {
+            _ = SendAsync(lane, batch);
+        }
+        return decision.Task;
+    }
 
-        var result = await scripts.Order.EvaluateAsync(_database, keys, values).ConfigureAwait(false);
-        return Interpret(result, orderId);
+    /// <summary>
+    /// Kafka has the order: the key now answers "duplicate" instead of "in progress", and the event is kept in Redis
+    /// until PostgreSQL has it (the reconciler produces it again if the Kafka log lost it).
+    /// </summary>
+    /// <returns>True, or false when the reservation was already resolved (by the reconciler, or undone).</returns>
+    public Task<bool> ConfirmAsync(OrderAccepted order, byte[]? json = null)
+    {
+        var confirm = new PendingConfirm(order, json ?? OrderEventSerializer.Serialize(order));
+        var lane = _lanes.GetOrAdd(order.ProductId, static (id, max) => new ProductLane(id, max), _maxBatch);
+        if (lane.Add(confirm) is { } batch)
+        {
+            _ = SendAsync(lane, batch);
+        }
+        return confirm.Task;
+    }
+
+    /// <summary>Sends the lane's batches until nothing waits; every order of a batch gets its answer or the call's exception.</summary>
+    private async Task SendAsync(ProductLane lane, OrderBatch batch)
+    {
+        for (OrderBatch? next = batch; next is not null; next = lane.Sent())
+        {
+            var returnsBefore = soldOut?.Returns ?? 0;
+            RedisResult[] results;
+            try
+            {
+                var (keys, values) = Arguments(lane.ProductId, next);
+                results = (RedisResult[])(await scripts.OrderBatch.EvaluateAsync(_database, keys, values).ConfigureAwait(false))!;
+            }
+            catch (Exception exception)
+            {
+                next.Confirms.ForEach(confirm => confirm.TrySetException(exception));
+                next.Decisions.ForEach(decision => decision.TrySetException(exception));
+                continue;
+            }
+            Deliver(lane.ProductId, next, results, returnsBefore);
+        }
+        // Idle: a product no one orders holds no memory. An order racing this removal starts a lane of its own.
+        _lanes.TryRemove(new KeyValuePair<string, ProductLane>(lane.ProductId, lane));
+    }
+
+    private (RedisKey[] Keys, RedisValue[] Values) Arguments(string productId, OrderBatch batch)
+    {
+        var keyCount = SharedKeys + batch.Confirms.Count + batch.Decisions.Count * (_perShopper ? 2 : 1);
+        foreach (var decision in batch.Decisions)
+        {
+            keyCount += decision.AdmittedTicket is null ? 0 : 1;
+        }
+        var keys = new RedisKey[keyCount];
+        var values = new RedisValue[SharedValues + 2 * batch.Confirms.Count + 4 * batch.Decisions.Count];
+        keys[0] = RedisKeys.Stock(productId);
+        keys[1] = RedisKeys.InFlight(productId);
+        keys[2] = RedisKeys.Purchases(productId);
+        keys[3] = RedisKeys.Unpersisted(productId);
+        keys[4] = RedisKeys.Ledger(productId);
+        keys[5] = RedisKeys.KeysUntil(productId);
+        keys[6] = _authenticated.Key(productId);
+        keys[7] = _anonymous.Key(productId);
+        values[0] = batch.Confirms.Count;
+        values[1] = batch.Decisions.Count;
+        values[2] = _idempotencyTtlMs;
+        values[3] = _inFlightHoldMs;
+        values[4] = _usedTicketRetentionMs;
+        values[5] = _authenticated.PermitsPerSecond;
+        values[6] = _authenticated.Burst;
+        values[7] = _anonymous.PermitsPerSecond;
+        values[8] = _anonymous.Burst;
+        values[9] = _perShopper ? _shopperPermitsPerSecond : 0;
+        values[10] = _shopperBurst;
+
+        int key = SharedKeys, value = SharedValues;
+        foreach (var confirm in batch.Confirms)
+        {
+            keys[key++] = RedisKeys.Idempotency(productId, confirm.Order.IdempotencyKey);
+            values[value++] = confirm.Order.OrderId.ToString("N");
+            values[value++] = confirm.Json;
+        }
+        foreach (var decision in batch.Decisions)
+        {
+            keys[key++] = RedisKeys.Idempotency(productId, decision.IdempotencyKey);
+            if (_perShopper)
+            {
+                keys[key++] = RedisKeys.ShopperRateBucket(productId, decision.Shopper.RateKey);
+            }
+            if (decision.AdmittedTicket is { } ticket)
+            {
+                keys[key++] = RedisKeys.AdmissionUsed(productId, ticket);
+            }
+            values[value++] = decision.OrderId.ToString("N");
+            values[value++] = decision.Shopper.IsAuthenticated ? "a" : "n";
+            values[value++] = decision.Shopper.CustomerId;
+            values[value++] = decision.AdmittedTicket is { } used ? used : RedisValue.EmptyString;
+        }
+        return (keys, values);
+    }
+
+    private void Deliver(string productId, OrderBatch batch, RedisResult[] results, long returnsBefore)
+    {
+        var stockLeft = (long)results[0];
+        if (stockLeft == 0 && soldOut is not null)
+        {
+            soldOut.Learn(productId, keysUntilMs: (long)results[1], returnsBefore);
+        }
+        for (var i = 0; i < batch.Confirms.Count; i++)
+        {
+            batch.Confirms[i].TrySetResult((long)results[2 + i] == 1);
+        }
+        for (var i = 0; i < batch.Decisions.Count; i++)
+        {
+            var decision = batch.Decisions[i];
+            try
+            {
+                decision.TrySetResult(Interpret(results[2 + batch.Confirms.Count + i], decision.OrderId));
+            }
+            catch (InvalidOperationException exception)
+            {
+                decision.TrySetException(exception);
+            }
+        }
     }
 
     internal static OrderDecision Interpret(RedisResult result, Guid reservedOrderId)
@@ -80,17 +206,6 @@ public sealed class OrderGate(
         }
         throw new InvalidOperationException($"Unexpected order script result '{held}'.");
     }
-
-    /// <summary>
-    /// Kafka has the order: the key now answers "duplicate" instead of "in progress", and the event is kept in Redis
-    /// until PostgreSQL has it (the reconciler produces it again if the Kafka log lost it).
-    /// </summary>
-    public Task ConfirmAsync(OrderAccepted order, byte[]? json = null) =>
-        scripts.Accept.EvaluateAsync(
-            _database,
-            [RedisKeys.Idempotency(order.ProductId, order.IdempotencyKey), RedisKeys.InFlight(order.ProductId),
-                RedisKeys.Unpersisted(order.ProductId), RedisKeys.Ledger(order.ProductId)],
-            [order.OrderId.ToString("N"), json ?? OrderEventSerializer.Serialize(order), _idempotencyTtlMs]);
 
     /// <summary>
     /// Kafka refused the order: return the unit, forget the key, release the admission ticket it used and give the

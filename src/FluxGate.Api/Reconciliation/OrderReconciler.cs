@@ -255,7 +255,7 @@ public sealed partial class OrderReconciler(
             if (statuses.ContainsKey(reservation.OrderId))
             {
                 var result = await scripts.Resolve.EvaluateAsync(_redis,
-                    [key, reservation.IdempotencyRedisKey, RedisKeys.Ledger(productId)], [orderId, _idempotencyTtlMs]);
+                    [key, reservation.IdempotencyRedisKey, RedisKeys.Ledger(productId), RedisKeys.KeysUntil(productId)], [orderId, _idempotencyTtlMs]);
                 accepted += (int)(long)result;
             }
             else

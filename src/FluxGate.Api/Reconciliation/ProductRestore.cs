@@ -80,7 +80,7 @@ public sealed partial class ProductRestore(
         foreach (var chunk in keys.Chunk(KeysPerScript))
         {
             var result = await scripts.RestoreKeys.EvaluateAsync(_redis,
-                chunk.Select(key => (RedisKey)RedisKeys.Idempotency(productId, key.IdempotencyKey)).ToArray(),
+                [RedisKeys.KeysUntil(productId), ..chunk.Select(key => (RedisKey)RedisKeys.Idempotency(productId, key.IdempotencyKey))],
                 chunk.SelectMany(key => new RedisValue[] { key.OrderId.ToString("N"), key.RemainingMs }).ToArray());
             restoredKeys += (int)(long)result;
         }

@@ -3,8 +3,8 @@ namespace FluxGate.Api.Redis;
 /// <summary>The API's Lua scripts, read once from the assembly.</summary>
 public sealed class GateScripts
 {
-    public RedisScript Order { get; } = RedisScript.FromResource("order");
-    public RedisScript Accept { get; } = RedisScript.FromResource("accept");
+    /// <summary>The hot path: confirms and decisions of one product's orders, in one call.</summary>
+    public RedisScript OrderBatch { get; } = RedisScript.FromResource("order_batch");
     public RedisScript Compensate { get; } = RedisScript.FromResource("compensate");
     public RedisScript Init { get; } = RedisScript.FromResource("init");
     public RedisScript Cancel { get; } = RedisScript.FromResource("cancel");
@@ -18,5 +18,5 @@ public sealed class GateScripts
     /// <summary>The admin restore of a product Redis lost: its idempotency keys.</summary>
     public RedisScript RestoreKeys { get; } = RedisScript.FromResource("restore_keys");
 
-    public IEnumerable<RedisScript> All => [Order, Accept, Compensate, Init, Cancel, Resolve, Restore, RestoreKeys];
+    public IEnumerable<RedisScript> All => [OrderBatch, Compensate, Init, Cancel, Resolve, Restore, RestoreKeys];
 }

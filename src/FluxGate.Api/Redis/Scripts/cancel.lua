@@ -8,6 +8,8 @@
 -- Returns 1 when this call returned the unit, 0 when the order was already cancelled.
 if redis.call('SET', KEYS[2], '1', 'NX', 'PX', ARGV[1]) then
   redis.call('INCR', KEYS[1])
+  -- An api answering the product sold out by itself stops: a unit is back.
+  redis.call('PUBLISH', 'fg:stock-returned', KEYS[1])
   local clock = redis.call('TIME')
   redis.call('ZADD', KEYS[3], tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000), ARGV[2])
   redis.call('HINCRBY', KEYS[4], 'cancelled', 1)

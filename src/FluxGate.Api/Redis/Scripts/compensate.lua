@@ -16,6 +16,8 @@ if pending then
   redis.call('DEL', KEYS[2])
 end
 redis.call('INCR', KEYS[1])
+-- An api answering the product sold out by itself stops: a unit is back.
+redis.call('PUBLISH', 'fg:stock-returned', KEYS[1])
 if KEYS[5] then
   redis.call('DEL', KEYS[5])
 end

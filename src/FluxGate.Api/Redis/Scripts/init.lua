@@ -5,6 +5,8 @@
 -- ARGV[1] quantity    ARGV[2] initialized at (unix ms, the StockInitialized event's time)
 -- ARGV[3] units per customer, or "" for no limit
 redis.call('SET', KEYS[1], ARGV[1])
+-- An api answering the product sold out by itself stops (the stock may have come back).
+redis.call('PUBLISH', 'fg:stock-returned', KEYS[1])
 redis.call('DEL', KEYS[2])
 for i = 5, #KEYS do
   redis.call('DEL', KEYS[i])

@@ -7,6 +7,7 @@ if redis.call('EXISTS', KEYS[1]) == 1 then
   return 0
 end
 redis.call('SET', KEYS[1], ARGV[1])
+redis.call('PUBLISH', 'fg:stock-returned', KEYS[1])
 redis.call('DEL', KEYS[2])
 redis.call('HSET', KEYS[2], 'initial', ARGV[2], 'initializedAt', ARGV[3], 'accepted', ARGV[4], 'cancelled', ARGV[5])
 return 1

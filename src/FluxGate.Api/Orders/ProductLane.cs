@@ -1,0 +1,101 @@
+using FluxGate.Contracts;
+
+namespace FluxGate.Api.Orders;
+
+/// <summary>An order waiting for its product's next script call; completed with Redis's decision.</summary>
+internal sealed class PendingDecision(string idempotencyKey, long? admittedTicket, Shopper shopper)
+    : TaskCompletionSource<OrderDecision>(TaskCreationOptions.RunContinuationsAsynchronously)
+{
+    public Guid OrderId { get; } = Guid.CreateVersion7();
+    public string IdempotencyKey { get; } = idempotencyKey;
+    public long? AdmittedTicket { get; } = admittedTicket;
+    public Shopper Shopper { get; } = shopper;
+}
+
+/// <summary>An order Kafka has, waiting for its product's next script call to mark its key accepted.</summary>
+internal sealed class PendingConfirm(OrderAccepted order, byte[] json)
+    : TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously)
+{
+    public OrderAccepted Order { get; } = order;
+    public byte[] Json { get; } = json;
+}
+
+/// <summary>What one script call of a product carries: confirms first, then decisions in arrival order.</summary>
+internal sealed record OrderBatch(List<PendingConfirm> Confirms, List<PendingDecision> Decisions);
+
+/// <summary>
+/// The orders of one product on their way to Redis. At most one script call of the product is in flight from this
+/// api; the orders that arrive meanwhile wait here and go together in the next one. An idle lane sends at once.
+/// </summary>
+internal sealed class ProductLane(string productId, int maxBatch)
+{
+    private readonly Lock _gate = new();
+    private List<PendingConfirm> _confirms = [];
+    private List<PendingDecision> _decisions = [];
+    private bool _inFlight;
+
+    public string ProductId { get; } = productId;
+
+    /// <returns>The batch the caller must send now, or null when a call is in flight (it is sent after that one).</returns>
+    public OrderBatch? Add(PendingDecision decision)
+    {
+        lock (_gate)
+        {
+            _decisions.Add(decision);
+            return TakeIfIdle();
+        }
+    }
+
+    /// <inheritdoc cref="Add(PendingDecision)"/>
+    public OrderBatch? Add(PendingConfirm confirm)
+    {
+        lock (_gate)
+        {
+            _confirms.Add(confirm);
+            return TakeIfIdle();
+        }
+    }
+
+    /// <summary>The call in flight has been answered.</summary>
+    /// <returns>The next batch to send, or null when nothing waits (the lane is idle).</returns>
+    public OrderBatch? Sent()
+    {
+        lock (_gate)
+        {
+            if (_confirms.Count == 0 && _decisions.Count == 0)
+            {
+                _inFlight = false;
+                return null;
+            }
+            return Take();
+        }
+    }
+
+    private OrderBatch? TakeIfIdle()
+    {
+        if (_inFlight)
+        {
+            return null;
+        }
+        _inFlight = true;
+        return Take();
+    }
+
+    private OrderBatch Take()
+    {
+        if (_confirms.Count + _decisions.Count <= maxBatch)
+        {
+            var all = new OrderBatch(_confirms, _decisions);
+            _confirms = [];
+            _decisions = [];
+            return all;
+        }
+        // Confirms first: their shoppers have waited longest, and each one frees an in-flight record.
+        var confirms = Math.Min(_confirms.Count, maxBatch);
+        var decisions = maxBatch - confirms;
+        var batch = new OrderBatch(_confirms.GetRange(0, confirms), _decisions.GetRange(0, decisions));
+        _confirms.RemoveRange(0, confirms);
+        _decisions.RemoveRange(0, decisions);
+        return batch;
+    }
+}

@@ -1,0 +1,189 @@
+-- One call for the orders of one product that arrived together: first confirms the orders Kafka has acknowledged,
+-- then decides the new ones one after the other, in arrival order, exactly as one call per order would (duplicate key,
+-- sold out, the customer's purchase limit, the rate limits or instead a one-time admission token, then reserve).
+-- Shared state (stock, buckets, clock) is read once and written once; every key carries the product's hash tag, so
+-- the call is valid on a cluster.
+--
+-- KEYS[1] stock    KEYS[2] in-flight records    KEYS[3] purchases    KEYS[4] unpersisted events    KEYS[5] ledger
+-- KEYS[6] keys-until (when the product's last idempotency key expires: what lets an api answer sold-out alone)
+-- KEYS[7] the authenticated tier's rate bucket    KEYS[8] the anonymous tier's (both the product's bucket without tiers)
+-- then per confirm: its idempotency key; then per decision: its idempotency key, the shopper's rate bucket (only with a
+-- per-shopper limit), the admission-used marker (only with a ticket).
+--
+-- ARGV[1] confirms    ARGV[2] decisions    ARGV[3] idempotency TTL (ms)    ARGV[4] how long an unresolved "p:" key
+-- outlives its TTL (ms)    ARGV[5] admission-used TTL (ms)    ARGV[6] ARGV[7] authenticated permits/s, burst
+-- ARGV[8] ARGV[9] anonymous permits/s, burst    ARGV[10] ARGV[11] per-shopper permits/s (0: none), burst
+-- then per confirm: order id, the OrderAccepted event (JSON); then per decision: order id, tier ("a" or "n"),
+-- customer id, admission ticket or "".
+--
+-- In-flight record: order id -> "<reserved at ms>:<ticket>:<idempotency key>", plus "\n<customer id>" when the order
+-- counts against a purchase limit.
+--
+-- Returns { stock left (-1: never initialized), keys-until (ms), a result per confirm, a result per decision }.
+-- A confirm: 1, or 0 when the reservation was already resolved (by the reconciler, or undone).
+-- A decision: the key's value ("p:<id>" in flight, "a:<id>" accepted) for a known key, else 0 reserved, 1 sold out,
+-- 2 rate limited, 3 never initialized, 4 admission token already used, 5 purchase limit reached.
+
+local confirms = tonumber(ARGV[1])
+local decisions = tonumber(ARGV[2])
+local ttl = tonumber(ARGV[3])
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
+local nowMs = math.floor(now / 1000)
+local keysUntil = 0
+local results = {}
+
+-- Confirms: the key answers "duplicate" from now on, the event waits in Redis until PostgreSQL has it.
+if confirms > 0 then
+  local ids = {}
+  for i = 1, confirms do
+    ids[i] = ARGV[10 + 2 * i]
+  end
+  local records = redis.call('HMGET', KEYS[2], unpack(ids))
+  local events = {}
+  for i = 1, confirms do
+    local key = KEYS[8 + i]
+    local pending = redis.call('GET', key) == 'p:' .. ids[i]
+    if records[i] or pending then
+      events[#events + 1] = nowMs
+      events[#events + 1] = ARGV[11 + 2 * i]
+      if pending then
+        redis.call('SET', key, 'a:' .. ids[i], 'PX', ttl)
+        keysUntil = nowMs + ttl
+      end
+      results[i] = 1
+    else
+      results[i] = 0
+    end
+  end
+  redis.call('HDEL', KEYS[2], unpack(ids))
+  if #events > 0 then
+    redis.call('ZADD', KEYS[4], unpack(events))
+    redis.call('HINCRBY', KEYS[5], 'accepted', #events / 2)
+  end
+end
+
+local stock = tonumber(redis.call('GET', KEYS[1]))
+local taken = 0
+if decisions > 0 then
+  local limit = stock and tonumber(redis.call('HGET', KEYS[3], 'max'))
+  local pendingTtl = ttl + tonumber(ARGV[4])
+  local shopperRate = tonumber(ARGV[10])
+  local shopperBurst = tonumber(ARGV[11])
+  local buckets = {}
+  local reserved = {}
+
+  -- A bucket's state, read once per call: a bucket never seen (or expired once full) is full.
+  local function bucket(key, rate, burst)
+    local state = buckets[key]
+    if not state then
+      local stored = redis.call('HMGET', key, 'tokens', 'ts')
+      local left = tonumber(stored[1])
+      if left == nil then
+        left = burst
+      else
+        left = math.min(burst, left + (now - tonumber(stored[2])) * rate / 1000000)
+      end
+      state = { left = left, rate = rate, burst = burst, taken = false }
+      buckets[key] = state
+    end
+    return state
+  end
+
+  local arg = 11 + 2 * confirms
+  local key = 8 + confirms
+  for i = 1, decisions do
+    local orderId, tier, customerId, ticket = ARGV[arg + 1], ARGV[arg + 2], ARGV[arg + 3], ARGV[arg + 4]
+    arg = arg + 4
+    local idempotencyKey = KEYS[key + 1]
+    key = key + 1
+    local shopperBucket, usedMarker
+    if shopperRate > 0 then
+      shopperBucket = KEYS[key + 1]
+      key = key + 1
+    end
+    if ticket ~= '' then
+      usedMarker = KEYS[key + 1]
+      key = key + 1
+    end
+
+    local result
+    local held = redis.call('GET', idempotencyKey)
+    if held then
+      result = held
+    elseif not stock then
+      result = 3
+    elseif stock - taken <= 0 then
+      result = 1
+    else
+      -- Before the rate check, like sold out: a customer at the limit learns it at once, not after the waiting room.
+      local customer = 'c:' .. customerId
+      if limit and (tonumber(redis.call('HGET', KEYS[3], customer)) or 0) >= limit then
+        result = 5
+      elseif usedMarker then
+        if not redis.call('SET', usedMarker, '1', 'NX', 'PX', ARGV[5]) then
+          result = 4
+        end
+      else
+        -- Both buckets must have a token, and a refusal takes none: a shopper over their own rate does not drain the tier.
+        local own = shopperBucket and bucket(shopperBucket, shopperRate, shopperBurst)
+        local shared = tier == 'a' and bucket(KEYS[7], tonumber(ARGV[6]), tonumber(ARGV[7]))
+          or bucket(KEYS[8], tonumber(ARGV[8]), tonumber(ARGV[9]))
+        if (own and own.left < 1) or shared.left < 1 then
+          result = 2
+        else
+          shared.left = shared.left - 1
+          shared.taken = true
+          if own then
+            own.left = own.left - 1
+            own.taken = true
+          end
+        end
+      end
+      if not result then
+        taken = taken + 1
+        local record = nowMs .. ':' .. ticket .. ':' .. idempotencyKey
+        if limit then
+          redis.call('HINCRBY', KEYS[3], customer, 1)
+          -- Compensation and the reconciler give the allowance back from here (the idempotency key never holds a newline).
+          record = record .. '\n' .. customerId
+        end
+        -- The in-flight record keeps the reservation findable until Kafka's answer confirms or undoes it, so a crash in
+        -- between is resolved by the reconciler; until then the key must not expire, or a retry could order twice.
+        redis.call('SET', idempotencyKey, 'p:' .. orderId, 'PX', pendingTtl)
+        keysUntil = nowMs + pendingTtl
+        reserved[#reserved + 1] = orderId
+        reserved[#reserved + 1] = record
+        result = 0
+      end
+    end
+    results[confirms + i] = result
+  end
+
+  for bucketKey, state in pairs(buckets) do
+    if state.taken then
+      redis.call('HSET', bucketKey, 'tokens', state.left, 'ts', now)
+      -- A bucket left alone refills completely in burst/rate seconds; after that it may as well not exist.
+      redis.call('PEXPIRE', bucketKey, math.ceil(state.burst * 1000 / state.rate) + 1000)
+    end
+  end
+  if taken > 0 then
+    redis.call('DECRBY', KEYS[1], taken)
+    redis.call('HSET', KEYS[2], unpack(reserved))
+  end
+end
+
+if keysUntil > 0 then
+  local known = tonumber(redis.call('GET', KEYS[6]))
+  if not known or known < keysUntil then
+    redis.call('SET', KEYS[6], keysUntil, 'PXAT', keysUntil)
+  else
+    keysUntil = known
+  end
+else
+  keysUntil = tonumber(redis.call('GET', KEYS[6])) or 0
+end
+
+table.insert(results, 1, keysUntil)
+table.insert(results, 1, stock and (stock - taken) or -1)
+return results
