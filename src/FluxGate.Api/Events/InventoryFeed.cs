@@ -6,8 +6,8 @@ using StackExchange.Redis;
 namespace FluxGate.Api.Events;
 
 /// <summary>
-/// Real-time stock for WebSocket subscribers. One loop per process reads every watched product's stock in
-/// one MGET a tick and pushes only changes, so a million watchers cost Redis the same as one.
+/// Real-time stock for WebSocket subscribers. One loop per process reads every watched product's stock once a tick
+/// and pushes only changes, so a million watchers cost Redis the same as one.
 /// </summary>
 public sealed partial class InventoryFeed(IConnectionMultiplexer redis, ILogger<InventoryFeed> logger) : BackgroundService
 {
@@ -34,7 +34,7 @@ public sealed partial class InventoryFeed(IConnectionMultiplexer redis, ILogger<
         RedisValue[] stocks;
         try
         {
-            stocks = await _redis.StringGetAsync(productIds.Select(id => (RedisKey)RedisKeys.Stock(id)).ToArray());
+            stocks = await ReadStocksAsync(productIds);
         }
         catch
         {
@@ -89,7 +89,7 @@ public sealed partial class InventoryFeed(IConnectionMultiplexer redis, ILogger<
             }
             try
             {
-                var stocks = await _redis.StringGetAsync(watched.Select(pair => (RedisKey)RedisKeys.Stock(pair.Key)).ToArray());
+                var stocks = await ReadStocksAsync(watched.Select(pair => pair.Key).ToList());
                 for (var i = 0; i < watched.Length; i++)
                 {
                     var (productId, watch) = watched[i];
@@ -129,6 +129,13 @@ public sealed partial class InventoryFeed(IConnectionMultiplexer redis, ILogger<
             }
         }
     }
+
+    /// <summary>
+    /// One GET per product, pipelined on the one connection: products live in different hash slots, so on a cluster one
+    /// MGET over several of them is refused.
+    /// </summary>
+    private Task<RedisValue[]> ReadStocksAsync(IReadOnlyList<string> productIds) =>
+        Task.WhenAll(productIds.Select(id => _redis.StringGetAsync(RedisKeys.Stock(id))));
 
     private static TimeSpan Backoff(int failures) =>
         TimeSpan.FromMilliseconds(Math.Min(MaxBackoff.TotalMilliseconds, Tick.TotalMilliseconds * Math.Pow(2, Math.Min(failures, 10) - 1)));

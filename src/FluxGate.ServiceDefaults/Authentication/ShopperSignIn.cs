@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
 
@@ -15,6 +16,7 @@ public sealed class ShopperSignIn(IOptions<ShopperAuthOptions> options, Func<str
 {
     public const string Scheme = JwtBearerDefaults.AuthenticationScheme;
     private const string SubjectClaim = "sub";
+    private static readonly AuthenticationScheme BearerScheme = new(Scheme, displayName: null, typeof(JwtBearerHandler));
 
     private readonly ShopperCredential _withoutHeader =
         options.Value.Shoppers == ShopperAuthMode.Required ? ShopperCredential.Missing : ShopperCredential.Anonymous;
@@ -41,7 +43,9 @@ public sealed class ShopperSignIn(IOptions<ShopperAuthOptions> options, Func<str
 
     private async Task<ShopperCredential> ValidateAsync(HttpContext context, string token)
     {
-        var result = await context.AuthenticateAsync(Scheme);
+        var handler = context.RequestServices.GetRequiredService<JwtBearerHandler>();
+        await handler.InitializeAsync(BearerScheme, context);
+        var result = await handler.AuthenticateAsync();
         if (!result.Succeeded)
         {
             return ShopperCredential.Invalid(Describe(result.Failure));
