@@ -15,6 +15,10 @@ usage() {
                                                            (ConnectionStrings:redis / kafka / fluxgate)
   --containers, --local                                    backing services in containers / as local processes
                                                            (default: containers when a container runtime answers)
+  --redis-cluster                                          redis as a local Redis Cluster of three masters
+                                                           (FluxGate:RedisTopology=Cluster; --redis-port N: N..N+2)
+  --replicas api=N,persister=N,waitingroom=N              processes per service (1..16, default 1); more than one
+                                                           run behind Aspire's proxy on the service's port
   --admin-api-key [KEY]                                    protect POST /init (x-api-key); without KEY one is generated
   --setting [service:]Key=Value                            configuration for api, persister, waitingroom or all,
                                                            e.g. --setting api:RateLimit:PermitsPerSecond=100000
@@ -42,6 +46,7 @@ while (($#)); do
     --postgres) switches+=("--ConnectionStrings:fluxgate=$2"); shift ;;
     --containers) switches+=("--FluxGate:BackingServices=Containers") ;;
     --local) switches+=("--FluxGate:BackingServices=Local") ;;
+    --redis-cluster) switches+=("--FluxGate:RedisTopology=Cluster") ;;
     --admin-api-key)
       if (($# > 1)) && [[ "$2" != --* ]]; then switches+=("--FluxGate:AdminApiKey=$2"); shift
       else switches+=("--FluxGate:AdminApiKey=generate"); fi ;;
@@ -53,6 +58,20 @@ while (($#)); do
     --environment) switches+=("--FluxGate:Environment=$2"); shift ;;
     --state-dir) switches+=("--FluxGate:StateDirectory=$(realpath -m "$2")"); shift ;;
     --fresh) switches+=("--FluxGate:Fresh=true") ;;
+    --replicas)
+      IFS=, read -r -a replicas <<< "$2"; shift
+      for replica in "${replicas[@]}"; do
+        count="${replica#*=}"
+        if [[ "$replica" != *=* || ! "$count" =~ ^[0-9]+$ ]]; then
+          echo "run.sh: --replicas takes api=N,persister=N,waitingroom=N (not '$replica')" >&2; exit 2
+        fi
+        case "${replica%%=*}" in
+          api) switches+=("--FluxGate:Replicas:Api=$count") ;;
+          persister) switches+=("--FluxGate:Replicas:Persister=$count") ;;
+          waitingroom) switches+=("--FluxGate:Replicas:WaitingRoom=$count") ;;
+          *) echo "run.sh: --replicas takes api=N,persister=N,waitingroom=N (not '$replica')" >&2; exit 2 ;;
+        esac
+      done ;;
     --only)
       IFS=, read -r -a only <<< "$2"; shift
       for i in "${!only[@]}"; do switches+=("--FluxGate:BackingServicesOnly:$i=${only[$i]}"); done ;;

@@ -10,6 +10,7 @@ if (args is ["mint-token", .. var mintArgs])
 
 var builder = DistributedApplication.CreateBuilder(args);
 var options = builder.Configuration.GetSection(FluxGateHostOptions.Section).Get<FluxGateHostOptions>() ?? new();
+options.Replicas.Validate();
 var backingServices = new BackingServices(builder, options);
 if (options.BackingServicesOnly is { Length: > 0 } only)
 {
@@ -32,10 +33,10 @@ var kafka = backingServices.AddKafka(ResourceNames.Kafka);
 var fluxgate = backingServices.AddPostgresDatabase(ResourceNames.Postgres, ResourceNames.Database);
 
 var waitingroom = builder.AddProject<Projects.FluxGate_WaitingRoom>(ResourceNames.WaitingRoom, project => project.ExcludeLaunchProfile = true)
-    .WithServiceEndpoint(options.Ports.WaitingRoom, options);
+    .WithServiceEndpoint(options.Ports.WaitingRoom, options.Replicas.WaitingRoom, options);
 
 var api = builder.AddProject<Projects.FluxGate_Api>(ResourceNames.Api, project => project.ExcludeLaunchProfile = true)
-    .WithServiceEndpoint(options.Ports.Api, options)
+    .WithServiceEndpoint(options.Ports.Api, options.Replicas.Api, options)
     .WithReference(redis).WaitFor(redis)
     .WithReference(kafka).WaitFor(kafka)
     .WithReference(fluxgate).WaitFor(fluxgate)
@@ -50,7 +51,7 @@ var api = builder.AddProject<Projects.FluxGate_Api>(ResourceNames.Api, project =
     .WithExternalHttpEndpoints();
 
 builder.AddProject<Projects.FluxGate_Persister>(ResourceNames.Persister, project => project.ExcludeLaunchProfile = true)
-    .WithServiceEndpoint(options.Ports.Persister, options)
+    .WithServiceEndpoint(options.Ports.Persister, options.Replicas.Persister, options)
     .WithReference(kafka).WaitFor(kafka)
     .WithReference(fluxgate).WaitFor(fluxgate)
     .WithServiceSettings(builder.Configuration)

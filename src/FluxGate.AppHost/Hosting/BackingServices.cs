@@ -30,8 +30,17 @@ public sealed class BackingServices
 
     public StateDirectory State => _state.Value;
 
+    /// <summary>
+    /// Redis: given, a server or cluster by connection string; else a container or one local redis-server; or, with
+    /// <see cref="FluxGateHostOptions.RedisTopology"/> <c>Cluster</c>, a local Redis Cluster (also when containers
+    /// would be used by <c>Auto</c>: there is no cluster container).
+    /// </summary>
     public IResourceBuilder<IResourceWithConnectionString> AddRedis(string name)
     {
+        if (_options.RedisTopology == RedisTopology.Cluster)
+        {
+            return AddLocalRedisCluster(name);
+        }
         if (IsGiven(name))
         {
             return _builder.AddConnectionString(name);
@@ -41,6 +50,24 @@ public sealed class BackingServices
             return _builder.AddRedis(name).WithDataVolume().WithAppendOnlyFile();
         }
         return _builder.AddLocalRedis(name, State.Redis, FreePort.OrFree(_options.Ports.Redis));
+    }
+
+    private IResourceBuilder<IResourceWithConnectionString> AddLocalRedisCluster(string name)
+    {
+        if (IsGiven(name))
+        {
+            throw new DistributedApplicationException(
+                $"FluxGate:RedisTopology=Cluster starts a local Redis Cluster, but ConnectionStrings:{name} gives an existing Redis: " +
+                "drop one of them (an existing cluster is given by its connection string alone, its nodes comma-separated).");
+        }
+        if (_builder.ExecutionContext.IsPublishMode || _options.BackingServices == BackingServiceMode.Containers)
+        {
+            throw new DistributedApplicationException(
+                "FluxGate:RedisTopology=Cluster runs the cluster as local processes, which " +
+                (_builder.ExecutionContext.IsPublishMode ? "a deployment cannot" : "FluxGate:BackingServices=Containers excludes") +
+                $": give an existing Redis Cluster as ConnectionStrings:{name} instead.");
+        }
+        return _builder.AddLocalRedisCluster(name, State.RedisCluster, _options.Ports.Redis);
     }
 
     public IResourceBuilder<IResourceWithConnectionString> AddKafka(string name)

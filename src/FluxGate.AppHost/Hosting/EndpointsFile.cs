@@ -22,15 +22,22 @@ internal sealed class EndpointsFile(
     {
         try
         {
+            // Every replica: Aspire's wait by name ends with the first one.
+            var replicas = new Dictionary<string, IReadOnlyList<ServiceReplica>>();
             foreach (var service in ResourceNames.Services)
             {
-                await notifications.WaitForResourceHealthyAsync(service, stoppingToken);
+                replicas[service] = await notifications.WaitForReplicasHealthyAsync(Resource(service), stoppingToken);
             }
-            var file = await DescribeAsync(stoppingToken);
+            var file = await DescribeAsync(replicas, stoppingToken);
             await File.WriteAllTextAsync(state.EndpointsFile, file.ToJsonString(Indented), stoppingToken);
             logger.LogInformation(
                 "FluxGate is ready: api {Api}, waiting room {WaitingRoom}, persister {Persister}. Endpoints: {File}. Dashboard: {Dashboard}",
                 file[ResourceNames.Api], file[ResourceNames.WaitingRoom], file[ResourceNames.Persister], state.EndpointsFile, file["dashboard"] ?? "(off)");
+            foreach (var (service, processes) in replicas.Where(service => service.Value.Count > 1))
+            {
+                logger.LogInformation("{Service}: {Count} replicas behind {Proxy}: {Replicas}", service, processes.Count, file[service],
+                    string.Join(", ", processes.Select(replica => $"{replica.Url} (pid {replica.ProcessId})")));
+            }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -43,7 +50,9 @@ internal sealed class EndpointsFile(
         await base.StopAsync(cancellationToken);
     }
 
-    private async Task<JsonObject> DescribeAsync(CancellationToken cancellationToken)
+    private IResource Resource(string name) => model.Resources.Single(resource => resource.Name == name);
+
+    private async Task<JsonObject> DescribeAsync(Dictionary<string, IReadOnlyList<ServiceReplica>> replicas, CancellationToken cancellationToken)
     {
         var resources = model.Resources.ToDictionary(resource => resource.Name);
         var file = new JsonObject();
@@ -63,6 +72,13 @@ internal sealed class EndpointsFile(
             : null;
         file["dashboard"] = DashboardLogin();
         file["appHostPid"] = Environment.ProcessId;
+        // Each process's own address: with replicas, the service's address above is Aspire's proxy in front of them.
+        var processes = new JsonObject();
+        foreach (var service in ResourceNames.Services)
+        {
+            processes[service] = new JsonArray([.. replicas[service].Select(replica => JsonValue.Create(replica.Url?.ToString().TrimEnd('/')))]);
+        }
+        file["replicas"] = processes;
         return file;
     }
 

@@ -9,6 +9,16 @@ public enum BackingServiceMode
     Local,
 }
 
+/// <summary>What the AppHost starts as <c>redis</c> in local mode.</summary>
+public enum RedisTopology
+{
+    /// <summary>One redis-server.</summary>
+    Single,
+
+    /// <summary>A Redis Cluster of three masters (no replicas), each a redis-server of its own.</summary>
+    Cluster,
+}
+
 /// <summary>
 /// The AppHost's switches, section <c>FluxGate</c> (e.g. <c>dotnet run --project src/FluxGate.AppHost -- --FluxGate:Fresh=true</c>
 /// or <c>FluxGate__Fresh=true</c>). An existing server is given as <c>ConnectionStrings:redis|kafka|fluxgate</c> instead.
@@ -19,10 +29,16 @@ public sealed class FluxGateHostOptions
 
     public BackingServiceMode BackingServices { get; set; } = BackingServiceMode.Auto;
 
+    /// <summary>
+    /// The local <c>redis</c>: one server, or a Redis Cluster of three masters (local mode only; an existing cluster is
+    /// given as <c>ConnectionStrings:redis</c>, its nodes comma-separated, in any mode).
+    /// </summary>
+    public RedisTopology RedisTopology { get; set; } = RedisTopology.Single;
+
     /// <summary>Folder of the local servers' data and of <c>endpoints.json</c>; default <c>.fluxgate/</c> at the repository root.</summary>
     public string? StateDirectory { get; set; }
 
-    /// <summary>Start the local Redis and PostgreSQL empty (their data in the state folder is deleted first).</summary>
+    /// <summary>Start the local Redis (or Redis Cluster) and PostgreSQL empty (their data in the state folder is deleted first).</summary>
     public bool Fresh { get; set; }
 
     /// <summary><c>ASPNETCORE_ENVIRONMENT</c> of the three services.</summary>
@@ -36,6 +52,9 @@ public sealed class FluxGateHostOptions
 
     public ServicePorts Ports { get; set; } = new();
 
+    /// <summary>Processes per service, 1..16 (<c>Replicas:Api|Persister|WaitingRoom</c>); more than one run behind Aspire's proxy.</summary>
+    public ServiceReplicas Replicas { get; set; } = new();
+
     /// <summary>
     /// Run only these backing services (<c>redis</c>, <c>kafka</c>, <c>postgres</c>), no FluxGate service: to run a
     /// service from an IDE against them, or one server for an integration test. Empty: the whole graph.
@@ -48,6 +67,7 @@ public sealed class FluxGateHostOptions
         public int Api { get; set; } = 3000;
         public int Persister { get; set; } = 3100;
         public int WaitingRoom { get; set; } = 4000;
+        /// <summary>The local Redis; of a cluster, the first node's (the others on the next ports, cluster buses 10000 above).</summary>
         public int Redis { get; set; }
         public int Postgres { get; set; }
     }

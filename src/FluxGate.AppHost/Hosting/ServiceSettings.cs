@@ -25,19 +25,34 @@ public static class ServiceSettingsExtensions
     }
 
     /// <summary>
-    /// Run mode: the service listens on 127.0.0.1:<paramref name="port"/> itself (0: a free port). Aspire's proxy would
-    /// add a hop to every order; it is for replicas, which FluxGate does not run locally yet.
+    /// Run mode, one replica: the service listens on 127.0.0.1:<paramref name="port"/> itself (0: a free port), with no
+    /// proxy hop on every order. More than one (<see cref="ServiceReplicas"/>): Aspire's proxy listens on the port
+    /// (0: one DCP picks) and spreads connections over the replicas, each on a port of its own that DCP assigns
+    /// (<c>WithReplicas</c> does not work with a proxy-less endpoint, and replicas cannot share a target port).
+    /// Publish mode: the endpoint as the deployment target makes it; the count stays on the resource (<c>WithReplicas</c>),
+    /// which Aspire's own compute publishers read, but the manifest azd reads has no replica count.
     /// </summary>
     public static IResourceBuilder<ProjectResource> WithServiceEndpoint(this IResourceBuilder<ProjectResource> service, int port,
-        FluxGateHostOptions options)
+        int replicas, FluxGateHostOptions options)
     {
+        if (replicas > 1)
+        {
+            service.WithReplicas(replicas);
+        }
         if (!service.ApplicationBuilder.ExecutionContext.IsRunMode)
         {
             return service.WithHttpEndpoint();
         }
-        var freePort = FreePort.OrFree(port);
+        if (replicas > 1)
+        {
+            service.WithHttpEndpoint(port: port > 0 ? port : null, isProxied: true);
+        }
+        else
+        {
+            var freePort = FreePort.OrFree(port);
+            service.WithHttpEndpoint(port: freePort, targetPort: freePort, isProxied: false);
+        }
         return service
-            .WithHttpEndpoint(port: freePort, targetPort: freePort, isProxied: false)
             .WithEnvironment("ASPNETCORE_ENVIRONMENT", options.Environment)
             .WithEnvironment("DOTNET_ENVIRONMENT", options.Environment);
     }

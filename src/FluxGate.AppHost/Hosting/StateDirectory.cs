@@ -12,6 +12,9 @@ public sealed class StateDirectory
 
     public string Redis => Path.Combine(Root, "redis");
 
+    /// <summary>The local Redis Cluster's nodes, a folder each (<c>node-1</c> …).</summary>
+    public string RedisCluster => Path.Combine(Root, "redis-cluster");
+
     public string EndpointsFile => Path.Combine(Root, "endpoints.json");
 
     /// <summary>
@@ -40,7 +43,7 @@ public sealed class StateDirectory
         var state = new StateDirectory(root);
         if (options.Fresh)
         {
-            foreach (var folder in new[] { state.Redis, state.Postgres }.Where(Directory.Exists))
+            foreach (var folder in new[] { state.Redis, state.RedisCluster, state.Postgres }.Where(Directory.Exists))
             {
                 Directory.Delete(folder, recursive: true);
             }

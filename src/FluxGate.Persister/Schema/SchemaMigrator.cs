@@ -9,8 +9,11 @@ namespace FluxGate.Persister.Schema;
 /// </summary>
 public sealed class SchemaMigrator(NpgsqlDataSource dataSource, ILogger<SchemaMigrator> logger)
 {
-    /// <summary>Advisory lock key shared by every FluxGate persister ("FGSCHEMA" as ASCII).</summary>
-    private const long MigrationLockKey = 0x4647_5343_4845_4D41;
+    /// <summary>
+    /// Advisory lock key shared by every FluxGate persister ("FGSCHEMA" as ASCII). Advisory locks are per database, so
+    /// persisters of other databases on the same server do not wait for each other.
+    /// </summary>
+    public const long MigrationLockKey = 0x4647_5343_4845_4D41;
 
     /// <returns>The versions this call applied (empty when the schema was already current).</returns>
     public async Task<IReadOnlyList<int>> MigrateAsync(CancellationToken cancellationToken)

@@ -15,13 +15,22 @@ public sealed class GraphCollection : ICollectionFixture<GraphFixture>
 /// The whole FluxGate graph started once per test collection through the AppHost (<see cref="FluxGateGraph"/>).
 /// Resource logs go to a buffer: <see cref="DumpLogs"/> or <see cref="WithLogsOnFailureAsync"/> show them for a failed test.
 /// </summary>
-public sealed class GraphFixture : IAsyncLifetime
+public class GraphFixture : IAsyncLifetime
 {
+    private readonly GraphOptions? _options;
+
+    public GraphFixture()
+    {
+    }
+
+    /// <summary>For a fixture of another graph (e.g. <see cref="ClusterGraphFixture"/>): started with <paramref name="options"/>.</summary>
+    protected GraphFixture(GraphOptions options) => _options = options;
+
     public FluxGateGraph App { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
-        App = await FluxGateGraph.StartAsync();
+        App = await FluxGateGraph.StartAsync(_options);
     }
 
     public async Task DisposeAsync()

@@ -20,13 +20,26 @@ public sealed class LocalServerApp : IAsyncDisposable
     private readonly DistributedApplication _app;
     private readonly string _name;
     private readonly string _folder;
+    private readonly bool _ownsFolder;
 
-    private LocalServerApp(DistributedApplication app, string name, string folder)
+    private LocalServerApp(DistributedApplication app, string name, string folder, bool ownsFolder = true)
     {
         _app = app;
         _name = name;
         _folder = folder;
+        _ownsFolder = ownsFolder;
     }
+
+    /// <summary>The state folder (the server's data under it).</summary>
+    public string StateDirectory => _folder;
+
+    /// <summary>The server's process id (its snapshot's <c>executable.pid</c>).</summary>
+    public int ProcessId =>
+        _app.ResourceNotifications.TryGetCurrentState(_name, out var resource)
+        && resource.Snapshot.Properties.FirstOrDefault(property => property.Name.EndsWith(".pid", StringComparison.Ordinal))?.Value is { } value
+        && int.TryParse(value.ToString(), out var pid)
+            ? pid
+            : throw new InvalidOperationException($"{_name} has no process id.");
 
     /// <summary>StackExchange.Redis, or Npgsql to the <c>postgres</c> database.</summary>
     public string ConnectionString => ConnectionStringFor("postgres");
@@ -38,6 +51,7 @@ public sealed class LocalServerApp : IAsyncDisposable
         return resource switch
         {
             LocalRedisResource redis => redis.ConnectionString,
+            LocalRedisClusterResource cluster => cluster.ConnectionString,
             LocalPostgresServerResource postgres => new NpgsqlConnectionStringBuilder(postgres.ConnectionStringFor(database)) { Timeout = 5 }.ConnectionString,
             _ => throw new InvalidOperationException($"{_name} is not a local server."),
         };
@@ -46,6 +60,13 @@ public sealed class LocalServerApp : IAsyncDisposable
     public static Task<LocalServerApp> StartRedisAsync() => StartAsync(ResourceNames.Redis);
 
     public static Task<LocalServerApp> StartPostgresAsync() => StartAsync(ResourceNames.Postgres);
+
+    /// <summary>
+    /// The local Redis Cluster (<c>FluxGate:RedisTopology=Cluster</c>) as <c>redis</c>. With <paramref name="stateDirectory"/>
+    /// it runs on that folder and leaves it in place (a later start finds the cluster there); else on a throw-away one.
+    /// </summary>
+    public static Task<LocalServerApp> StartRedisClusterAsync(string? stateDirectory = null) =>
+        StartAsync(ResourceNames.Redis, stateDirectory, "--FluxGate:RedisTopology=Cluster");
 
     /// <summary>Stops the server as the dashboard's Stop does.</summary>
     public async Task StopAsync()
@@ -67,6 +88,10 @@ public sealed class LocalServerApp : IAsyncDisposable
     {
         await _app.StopAsync();
         await _app.DisposeAsync();
+        if (!_ownsFolder)
+        {
+            return;
+        }
         try
         {
             Directory.Delete(_folder, recursive: true);
@@ -76,16 +101,16 @@ public sealed class LocalServerApp : IAsyncDisposable
         }
     }
 
-    private static async Task<LocalServerApp> StartAsync(string name)
+    private static async Task<LocalServerApp> StartAsync(string name, string? stateDirectory = null, params string[] settings)
     {
-        var folder = TempFolder.Create($"fluxgate-{name}-");
+        var folder = stateDirectory ?? TempFolder.Create($"fluxgate-{name}-");
         using var timeout = new CancellationTokenSource(StartTimeout);
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.FluxGate_AppHost>(
-            ["--FluxGate:BackingServices=Local", $"--FluxGate:BackingServicesOnly:0={name}", $"--FluxGate:StateDirectory={folder}"],
+            ["--FluxGate:BackingServices=Local", $"--FluxGate:BackingServicesOnly:0={name}", $"--FluxGate:StateDirectory={folder}", .. settings],
             timeout.Token);
         var app = await builder.BuildAsync(timeout.Token);
         await app.StartAsync(timeout.Token);
         await app.ResourceNotifications.WaitForResourceHealthyAsync(name, timeout.Token);
-        return new LocalServerApp(app, name, folder);
+        return new LocalServerApp(app, name, folder, ownsFolder: stateDirectory is null);
     }
 }
