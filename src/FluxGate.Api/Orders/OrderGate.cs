@@ -26,6 +26,7 @@ public sealed class OrderGate(
 {
     private const int SharedKeys = 8;
     private const int SharedValues = 11;
+    private static readonly Task<OrderDecision> SoldOutHere = Task.FromResult(new OrderDecision(OrderDecisionKind.SoldOut));
 
     private readonly IDatabase _database = redis.GetDatabase();
     private readonly ConcurrentDictionary<string, ProductLane> _lanes = new(StringComparer.Ordinal);
@@ -46,7 +47,7 @@ public sealed class OrderGate(
     {
         if (soldOut is not null && soldOut.Answers(productId))
         {
-            return Task.FromResult(new OrderDecision(OrderDecisionKind.SoldOut));
+            return SoldOutHere;
         }
         var decision = new PendingDecision(idempotencyKey, admittedTicket, shopper);
         var lane = _lanes.GetOrAdd(productId, static (id, max) => new ProductLane(id, max), _maxBatch);

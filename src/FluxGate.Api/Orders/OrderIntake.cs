@@ -11,7 +11,8 @@ namespace FluxGate.Api.Orders;
 public sealed partial class OrderIntake(
     OrderGate gate, OrderEventProducer producer, OrderLookup lookup, ConfirmRetryQueue confirms, TimeProvider time, ILogger<OrderIntake> logger)
 {
-    public async Task<OrderResult> PlaceAsync(OrderRequest order, string idempotencyKey, long? admittedTicket, Shopper shopper)
+    // ValueTask: an order answered without waiting (sold out here) allocates no Task.
+    public async ValueTask<OrderResult> PlaceAsync(OrderRequest order, string idempotencyKey, long? admittedTicket, Shopper shopper)
     {
         // A Redis failure here throws: ErrorMapping answers the spec's 500 (retry with the same key).
         var decision = await gate.DecideAsync(order.ProductId, idempotencyKey, admittedTicket, shopper);

@@ -114,7 +114,7 @@ public static class OrdersApi
         return ApiResults.ForCancellation(outcome, id);
     }
 
-    public static async Task<Results<StatusJsonResult, RedirectHttpResult, JsonHttpResult<StatusResponse>, JsonHttpResult<ErrorResponse>>> PlaceOrderAsync(
+    public static async ValueTask<Results<StatusJsonResult, RedirectHttpResult, JsonHttpResult<StatusResponse>, JsonHttpResult<ErrorResponse>>> PlaceOrderAsync(
         HttpContext context, OrderIntake intake, AdmissionVerifier admission, WaitingRoomRedirect waitingRoom, OrderMetrics metrics,
         ShopperSignIn signIn)
     {
