@@ -80,19 +80,19 @@ public sealed class OrderGate(
         for (OrderBatch? next = batch; next is not null; next = lane.Sent())
         {
             var returnsBefore = soldOut?.Returns ?? 0;
-            RedisResult[] results;
             try
             {
                 var (keys, values) = Arguments(lane.ProductId, next);
-                results = (RedisResult[])(await scripts.OrderBatch.EvaluateAsync(_database, keys, values).ConfigureAwait(false))!;
+                var results = (RedisResult[])(await scripts.OrderBatch.EvaluateAsync(_database, keys, values).ConfigureAwait(false))!;
+                Deliver(lane.ProductId, next, results, returnsBefore);
             }
             catch (Exception exception)
             {
+                // Whatever fails, no order may wait forever, nor the lane stay busy: the orders not answered yet get the
+                // exception (the spec's 500), and the next batch goes.
                 next.Confirms.ForEach(confirm => confirm.TrySetException(exception));
                 next.Decisions.ForEach(decision => decision.TrySetException(exception));
-                continue;
             }
-            Deliver(lane.ProductId, next, results, returnsBefore);
         }
         // Idle: a product no one orders holds no memory. An order racing this removal starts a lane of its own.
         _lanes.TryRemove(new KeyValuePair<string, ProductLane>(lane.ProductId, lane));
@@ -173,7 +173,7 @@ public sealed class OrderGate(
             }
             catch (InvalidOperationException exception)
             {
-                decision.TrySetException(exception);
+                decision.TrySetException(exception); // one unreadable answer fails its order only
             }
         }
     }
