@@ -50,11 +50,8 @@ public sealed class OrderGate(
             return SoldOutHere;
         }
         var decision = new PendingDecision(idempotencyKey, admittedTicket, shopper);
-        var lane = _lanes.GetOrAdd(productId, static (id, max) => new ProductLane(id, max), _maxBatch);
-        if (lane.Add(decision) is { } batch)
-        {
-            _ = SendAsync(lane, batch);
-        }
+        var lane = LaneOf(productId);
+        SendIfIdle(lane, lane.Add(decision));
         return decision.Task;
     }
 
@@ -66,12 +63,21 @@ public sealed class OrderGate(
     public Task<bool> ConfirmAsync(OrderAccepted order, byte[]? json = null)
     {
         var confirm = new PendingConfirm(order, json ?? OrderEventSerializer.Serialize(order));
-        var lane = _lanes.GetOrAdd(order.ProductId, static (id, max) => new ProductLane(id, max), _maxBatch);
-        if (lane.Add(confirm) is { } batch)
+        var lane = LaneOf(order.ProductId);
+        SendIfIdle(lane, lane.Add(confirm));
+        return confirm.Task;
+    }
+
+    private ProductLane LaneOf(string productId) =>
+        _lanes.GetOrAdd(productId, static (id, max) => new ProductLane(id, max), _maxBatch);
+
+    /// <param name="batch">What the lane handed back: a batch to send now, or null when its call in flight takes the order along.</param>
+    private void SendIfIdle(ProductLane lane, OrderBatch? batch)
+    {
+        if (batch is not null)
         {
             _ = SendAsync(lane, batch);
         }
-        return confirm.Task;
     }
 
     /// <summary>Sends the lane's batches until nothing waits; every order of a batch gets its answer or the call's exception.</summary>
