@@ -123,7 +123,10 @@ STOP_FAILED=0
 start_graph() {
   local graph="$1" options=() switches=()
   shift
-  while read -r setting; do options+=(--setting "$setting"); done < <("${HARNESS[@]}" graph-settings "$graph")
+  # A graph's api settings become --setting arguments; its own AppHost switches (--Key=Value) pass as they are.
+  while read -r setting; do
+    if [[ "$setting" == --* ]]; then options+=("$setting"); else options+=(--setting "$setting"); fi
+  done < <("${HARNESS[@]}" graph-settings "$graph")
   # shellcheck disable=SC2206 # word splitting of the experiment's arguments is intended
   options+=("$@" ${BENCH_APPHOST_ARGS})
   local text
@@ -162,10 +165,12 @@ start_graph() {
   ENDPOINTS="$endpoints"
   if [[ -n "${BENCH_REDIS_APPENDONLY:-}" ]]; then
     # The AppHost's local Redis keeps an append-only file (appendfsync everysec); "no" measures it without.
+    # A cluster's connection string lists every master: each one.
     local redis
-    redis="$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["connectionStrings"]["redis"].split(",")[0])' "$endpoints")"
-    log "redis $redis: CONFIG SET appendonly $BENCH_REDIS_APPENDONLY"
-    redis-cli -h "${redis%:*}" -p "${redis##*:}" config set appendonly "$BENCH_REDIS_APPENDONLY" >/dev/null
+    for redis in $(python3 -c 'import json, sys; print(" ".join(p for p in json.load(open(sys.argv[1]))["connectionStrings"]["redis"].split(",") if "=" not in p))' "$endpoints"); do
+      log "redis $redis: CONFIG SET appendonly $BENCH_REDIS_APPENDONLY"
+      redis-cli -h "${redis%:*}" -p "${redis##*:}" config set appendonly "$BENCH_REDIS_APPENDONLY" >/dev/null
+    done
   fi
 }
 

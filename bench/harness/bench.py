@@ -3,7 +3,8 @@
 scenarios, measures them against a running graph, and writes the results.
 
   bench.py plan [scenario…]                 graphs needed, in order (one per line)
-  bench.py graph-settings <graph>           the --setting arguments of a graph (one per line)
+  bench.py graph-settings <graph>           the --setting arguments of a graph (one per line), then its own AppHost
+                                            switches (lines starting with --)
   bench.py graph-pids <pid>                 live processes of the AppHost <pid>'s graph (with DCP's, which are not
                                             its descendants)
   bench.py api-pid <pid>                    the api process (FluxGate.Api itself, not its `dotnet run`) of that graph
@@ -23,17 +24,25 @@ import load
 import measure
 import procstat
 import report
-from clients import Api, Postgres, Redis
-from scenarios import DEFAULT_ORDER, GRAPHS, SCENARIOS
+from clients import Api, Postgres, Redis, RedisCluster
+from scenarios import DEFAULT_ORDER, GRAPHS, OPT_IN, SCENARIOS
 
 ROLES_REQUIRED = ["api", "persister", "redis", "postgres"]
+
+
+def required_roles(graph, cluster):
+    """ROLES_REQUIRED, with the cluster's masters (redis:<port>, at least three) in place of `redis`."""
+    if not cluster:
+        return ROLES_REQUIRED
+    shards = [r for r in graph.pids if r.startswith("redis:")]
+    return [r for r in ROLES_REQUIRED if r != "redis"] + (shards if len(shards) >= 3 else ["redis:<3 masters>"])
 
 
 def selected(names):
     names = names or DEFAULT_ORDER
     unknown = [n for n in names if n not in SCENARIOS]
     if unknown:
-        sys.exit(f"unknown scenario(s) {', '.join(unknown)}; known: {', '.join(DEFAULT_ORDER)}")
+        sys.exit(f"unknown scenario(s) {', '.join(unknown)}; known: {', '.join(DEFAULT_ORDER + OPT_IN)}")
     return names
 
 
@@ -48,6 +57,8 @@ def cmd_plan(args):
 def cmd_graph_settings(args):
     for key, value in GRAPHS[args.graph].api_settings.items():
         print(f"api:{key}={value}")
+    for key, value in GRAPHS[args.graph].apphost_switches.items():
+        print(f"--{key}={value}")
 
 
 def cmd_graph_pids(args):
@@ -85,10 +96,12 @@ def cmd_measure(args):
     endpoints = load_endpoints(args.endpoints)
     strings = endpoints["connectionStrings"]
     api = Api(endpoints["api"], endpoints.get("adminApiKey"))
-    redis = Redis(strings["redis"])
+    cluster = GRAPHS[args.graph].redis_cluster
+    redis = RedisCluster(strings["redis"]) if cluster else Redis(strings["redis"])
     postgres = Postgres(strings["fluxgate"])
     graph = procstat.Graph(args.apphost_pid)
-    missing = graph.missing(ROLES_REQUIRED)
+    roles = required_roles(graph, cluster)
+    missing = graph.missing(roles)
     if missing:
         sys.exit(f"could not find the graph's {', '.join(missing)} process(es) of AppHost pid {args.apphost_pid}")
     print(f"[bench] graph {args.graph}: " + ", ".join(f"{k}={v}" for k, v in graph.pids.items()), file=sys.stderr)
@@ -111,7 +124,8 @@ def cmd_measure(args):
             continue
         print(f"[bench] {name}: {scenario.description}", file=sys.stderr)
         try:
-            result = measure.run_scenario(scenario, run_id, api, redis, postgres, graph, settings, args.drain_timeout)
+            run_scenario = measure.run_cluster_scenario if cluster else measure.run_scenario
+            result = run_scenario(scenario, run_id, api, redis, postgres, graph, settings, args.drain_timeout)
             print(f"[bench] {name}: {result['rps']:,.0f} req/s, {result['orders_per_s']:,.0f} orders/s, "
                   f"p99 {result['p99_ms']} ms, statuses {result['statuses']}, invariants "
                   f"{'ok' if result['invariants_ok'] else result['invariants']['failures']}", file=sys.stderr)
@@ -119,7 +133,7 @@ def cmd_measure(args):
             traceback.print_exc()
             result = {"name": name, "graph": args.graph, "error": str(error)}
         partial["scenarios"].append(result)
-        dead = [role for role in ROLES_REQUIRED if not procstat.alive(graph.pids[role])]
+        dead = [role for role in roles if not procstat.alive(graph.pids[role])]
         if dead:
             print(f"[bench] {', '.join(dead)} exited during {name}: stopping this graph's scenarios", file=sys.stderr)
             result.setdefault("error", f"{', '.join(dead)} exited during the scenario (see bench/results/apphost-{args.graph}.log)")
@@ -174,7 +188,8 @@ def cmd_report(args):
         if "error" not in scenario:
             scenario["ceiling_rps"] = ceiling["rps"] if ceiling else None
             # The decision script's ceiling is an order decision per call: compare it with decisions per second.
-            if ceiling:
+            # It is measured on the single Redis, not on a cluster's shard: no ratio for the cluster's scenarios.
+            if ceiling and not GRAPHS[SCENARIOS[name].graph].redis_cluster:
                 rate = scenario["orders_per_s"] if SCENARIOS[name].sustained_accepts else scenario["rps"]
                 scenario["ratio_to_ceiling"] = round(rate / ceiling["rps"], 3)
         scenarios.append(scenario)

@@ -26,11 +26,31 @@ class Api:
         except urllib.error.HTTPError as error:
             return error.code, error.read().decode()
 
-    def init_stock(self, product_id, quantity):
-        headers = {"x-api-key": self.admin_api_key} if self.admin_api_key else {}
-        status, body = self.post("/init", {"productId": product_id, "quantity": quantity}, headers)
+    def admin_headers(self):
+        return {"x-api-key": self.admin_api_key} if self.admin_api_key else {}
+
+    def init_stock(self, product_id, quantity, stock_buckets=1):
+        """POST /init; `stockBuckets` is sent only when above 1, so a build without the field still takes K = 1."""
+        payload = {"productId": product_id, "quantity": quantity}
+        if stock_buckets > 1:
+            payload["stockBuckets"] = stock_buckets
+        status, body = self.post("/init", payload, self.admin_headers())
         if status != 200:
-            raise RuntimeError(f"POST /init {product_id}={quantity} answered {status}: {body}")
+            raise RuntimeError(f"POST /init {json.dumps(payload)} answered {status}: {body}")
+
+    def invariants(self, product_id):
+        """GET /admin/invariants/{productId}: the api's books of the product (works on a cluster: the api reads each
+        key where it lives). Returns (status, parsed body or text)."""
+        request = urllib.request.Request(f"{self.url}/admin/invariants/{product_id}", headers=self.admin_headers())
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status, json.loads(response.read().decode())
+        except urllib.error.HTTPError as error:
+            text = error.read().decode()
+            try:
+                return error.code, json.loads(text)
+            except ValueError:
+                return error.code, text
 
 
 class Redis:
@@ -62,6 +82,19 @@ class Redis:
         fields = dict(line.split(":", 1) for line in self.call("INFO", "stats").splitlines() if ":" in line)
         return {name: int(fields[name]) for name in ("total_commands_processed", "total_reads_processed", "total_writes_processed") if name in fields}
 
+    def commandstats(self):
+        """INFO commandstats: {command: {"calls": n, "usec": n}}."""
+        out = {}
+        for name, value in _info_fields(self.call("INFO", "commandstats")).items():
+            if name.startswith("cmdstat_"):
+                fields = dict(part.split("=", 1) for part in value.split(",") if "=" in part)
+                out[name[len("cmdstat_"):]] = {"calls": int(fields.get("calls", 0)), "usec": int(fields.get("usec", 0))}
+        return out
+
+    def hgetall(self, key):
+        lines = self.call("HGETALL", key).splitlines()
+        return dict(zip(lines[0::2], lines[1::2]))
+
     def get_int(self, key):
         value = self.call("GET", key)
         return int(value) if value else None
@@ -82,6 +115,59 @@ return {accepted, pending}
 """
         lines = self.call("EVAL", script, 0, f"fg:{{{product_id}}}:idem:*").split()
         return int(lines[0]), int(lines[1])
+
+
+def _info_fields(text):
+    return dict(line.split(":", 1) for line in text.splitlines() if ":" in line and not line.startswith("#"))
+
+
+class RedisCluster:
+    """The masters of a Redis Cluster, each reached with its own redis-cli (no redirection): the connection string
+    lists them ("127.0.0.1:7000,127.0.0.1:7001,…", what the AppHost gives for FluxGate:RedisTopology=Cluster)."""
+
+    def __init__(self, connection_string):
+        parts = connection_string.split(",")
+        options = ",".join(p for p in parts if "=" in p)
+        self.nodes = [Redis(p + ("," + options if options else "")) for p in parts if "=" not in p]
+
+    def node(self, port):
+        return next(n for n in self.nodes if int(n.port) == int(port))
+
+    def slot_owners(self):
+        """[(first slot, last slot, port)] of the masters, from CLUSTER NODES as the first node sees it
+        (`id ip:port@bus[,host] flags master … connected 0-5460 …`)."""
+        ranges = []
+        for line in self.nodes[0].call("CLUSTER", "NODES").splitlines():
+            fields = line.split()
+            if len(fields) < 9 or "master" not in fields[2].split(","):
+                continue
+            port = int(fields[1].split("@")[0].rpartition(":")[2])
+            for part in fields[8:]:
+                if part.startswith("["):
+                    continue  # a slot being migrated or imported
+                first, _, last = part.partition("-")
+                ranges.append((int(first), int(last or first), port))
+        return sorted(ranges)
+
+    def owner_of(self, slot, owners=None):
+        return next((port for first, last, port in (owners or self.slot_owners()) if first <= slot <= last), None)
+
+    def stats(self):
+        """Per master port: INFO stats counters (as Redis.stats) and INFO commandstats (calls, usec per command)."""
+        return {int(n.port): {**n.stats(), "commandstats": n.commandstats()} for n in self.nodes}
+
+    def scan_keys(self, pattern):
+        """Keys matching a pattern on every master (SCAN in one script per node): {port: [keys]}."""
+        script = """
+local cursor, found = '0', {}
+repeat
+  local page = redis.call('SCAN', cursor, 'MATCH', ARGV[1], 'COUNT', 20000)
+  cursor = page[1]
+  for _, key in ipairs(page[2]) do found[#found + 1] = key end
+until cursor == '0'
+return found
+"""
+        return {int(n.port): [k for k in n.call("EVAL", script, 0, pattern).splitlines() if k] for n in self.nodes}
 
 
 class Postgres:

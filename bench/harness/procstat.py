@@ -112,6 +112,27 @@ def argv(pid):
         return []
 
 
+def _parent_comm(pid):
+    try:
+        return comm(parent_of(pid))
+    except OSError:
+        return None
+
+
+def redis_port(pid):
+    """The port in a redis-server's process title (`redis-server 127.0.0.1:6379 [cluster]`), or None."""
+    args = argv(pid)
+    title = " ".join(args)
+    for word in title.split():
+        host, _, port = word.rpartition(":")
+        if host and port.isdigit():
+            return int(port)
+    for i, arg in enumerate(args):  # not retitled (yet): --port N
+        if arg == "--port" and i + 1 < len(args) and args[i + 1].isdigit():
+            return int(args[i + 1])
+    return None
+
+
 def dcp_roots(apphost_pid):
     """Aspire's orchestrator for an AppHost: `dcp start-apiserver --monitor <AppHost pid>`. It is not a descendant of
     the AppHost (it leaves the AppHost's process tree for init's); every process of the graph is one of its."""
@@ -142,6 +163,8 @@ class Graph:
                                  `dotnet run` that Aspire starts each one with;
     redis, postgres              redis-server and its AOF-rewrite children; the postmaster plus every backend
                                  (children: live ones, and those reaped);
+    redis:<port>                 on a Redis Cluster (FluxGate:RedisTopology=Cluster) one role per master instead of
+                                 `redis`, by the port its title shows (`redis-server 127.0.0.1:<port> [cluster]`);
     apphost                      the AppHost process, which hosts the librdkafka mock broker;
     dcp                          the rest: Aspire's orchestrator (dcp start-apiserver, run-controllers, one
                                  monitor-process per resource), the `dotnet run` wrappers, postgres.sh's bash.
@@ -156,6 +179,7 @@ class Graph:
         roots = dcp_roots(apphost_pid)
         if roots:
             self.pids["dcp"] = roots[0]
+        redis_servers = []
         for pid in graph_pids(apphost_pid):
             if pid == apphost_pid:
                 continue
@@ -168,12 +192,25 @@ class Graph:
             if executable in self.SERVICES:
                 self.pids[self.SERVICES[executable]] = pid
             elif name == "redis-server":
-                self.pids.setdefault("redis", pid)
+                redis_servers.append(pid)
             elif name == "postgres":
                 if parent != "postgres":
                     self.pids["postgres"] = pid  # the postmaster; backends are its children
             else:
                 self.members["dcp"].append(pid)
+        # One redis-server: `redis`. Several (the local cluster's masters; AOF-rewrite children are not graph members
+        # of their own, they are children of a redis-server): `redis:<port>` each.
+        masters = [pid for pid in redis_servers if _parent_comm(pid) != "redis-server"]
+        if len(masters) == 1:
+            self.pids["redis"] = masters[0]
+        else:
+            for pid in masters:
+                self.pids[f"redis:{redis_port(pid) or pid}"] = pid
+
+    def redis_roles(self):
+        """`redis`, or the cluster's `redis:<port>` roles ordered by port."""
+        return sorted((role for role in self.pids if role == "redis" or role.startswith("redis:")),
+                      key=lambda role: int(role.split(":")[1]) if ":" in role and role.split(":")[1].isdigit() else 0)
 
     def missing(self, roles):
         return [role for role in roles if role not in self.pids]
@@ -185,7 +222,7 @@ class Graph:
         pid = self.pids.get(role)
         if pid is None:
             return None
-        if role in ("postgres", "redis"):
+        if role == "postgres" or role == "redis" or role.startswith("redis:"):
             # Backends; Redis's AOF rewrite (and RDB save) children: live ones, and those it has reaped.
             return cpu_ticks(pid, include_reaped_children=True) + sum(cpu_ticks(child) for child in descendants(pid))
         return cpu_ticks(pid)

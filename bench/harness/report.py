@@ -110,10 +110,14 @@ def markdown(document):
         box = s.get("box_cpu_us_per_req")
         redis_io = s.get("redis_io") or {}
         bound = round(machine["cores"] * 1e6 / box) if box else None
-        lines.append(f"| {s['name']} | " + " | ".join(_fmt(s["cpu_seconds"].get(r), 2) for r in roles)
+        # On the cluster graph `redis` is the sum of its masters (each in the shards table below).
+        cpu = {**s["cpu_seconds"], "redis": s["cpu_seconds"].get("redis", s.get("redis_cpu_seconds"))}
+        lines.append(f"| {s['name']} | " + " | ".join(_fmt(cpu.get(r), 2) for r in roles)
                      + f" | {_fmt(s.get('redis_cpu_us_per_req'))} | {_fmt(redis_io.get('commands_per_req'), 2)}"
                      + f" | {_fmt(redis_io.get('commands_per_read'), 2)} | {_fmt(box)} | {_fmt(bound)}"
                      + f" | {_fmt(runtime.get('alloc_bytes_per_req'), 0)} | {gcs} |")
+
+    lines += shard_lines(document["scenarios"])
 
     latency_lines = []
     for s in document["scenarios"]:
@@ -132,6 +136,44 @@ def markdown(document):
 
     lines += ["", "Targets (issue 6):"] + [f"- {line}" for line in target_lines(document["scenarios"])]
     return "\n".join(lines)
+
+
+def shard_lines(scenarios):
+    """The cluster graph's scenarios: one row per master (redis-server process)."""
+    clustered = [s for s in scenarios if "error" not in s and s.get("shards")]
+    if not clustered:
+        return []
+    lines = [
+        "",
+        "Redis Cluster, per master (one redis-server each) during the measured run: CPU per order is over all the run's "
+        "orders; 'own' divides by the orders its buckets decided (initial + received − given − stock of each bucket it "
+        "owns); commands from INFO stats and INFO commandstats, each redis.call inside a script counted; evalsha = the "
+        "batched decision and confirm calls; other = the other commands per order, those inside the scripts included "
+        "(the status index SETEX fg:order:<id> has no hash tag, so it lands on any master):",
+        "",
+        "| scenario | K | master | slots | buckets | orders decided (share) | CPU s | µs/order | µs/own order "
+        "| cmds/order | cmds/read | evalsha calls | µs/evalsha | other cmds/order (top) |",
+        "|---|---:|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for s in clustered:
+        orders = s["accepted"] or 0
+        for shard in s["shards"]:
+            others = {name: v["calls"] for name, v in shard["commandstats"].items() if name != "evalsha"}
+            top = ", ".join(f"{name} {calls / orders:.2f}" for name, calls in sorted(others.items(), key=lambda kv: -kv[1])[:3]
+                            if orders) or "–"
+            per_call = round(shard["evalsha_usec"] / shard["evalsha_calls"], 1) if shard["evalsha_calls"] else None
+            lines.append(
+                f"| {s['name']} | {s.get('stock_buckets', 1)} | :{shard['port']} | {shard['slots']} "
+                f"| {' '.join(shard['buckets']) or '–'} | {_fmt(shard['orders_decided'])} ({shard['share_of_orders']:.0%}) "
+                f"| {_fmt(shard['cpu_seconds'], 2)} | {_fmt(shard['cpu_us_per_order'])} | {_fmt(shard['cpu_us_per_own_order'])} "
+                f"| {_fmt(shard['commands_per_order'], 2)} | {_fmt(shard['commands_per_read'], 2)} | {_fmt(shard['evalsha_calls'])} "
+                f"| {_fmt(per_call)} | {top} |")
+        lines.append(
+            f"| {s['name']} | {s.get('stock_buckets', 1)} | **all** | | | {_fmt(orders)} accepted "
+            f"| {_fmt(s.get('redis_cpu_seconds'), 2)} | {_fmt(s.get('redis_cpu_us_per_order'))} | "
+            f"| {_fmt((s.get('redis_io') or {}).get('commands_per_req'), 2)} | {_fmt((s.get('redis_io') or {}).get('commands_per_read'), 2)} "
+            f"| | | settled {_fmt((s['invariants'] or {}).get('settle_seconds'), 2)} s after the drain |")
+    return lines
 
 
 def target_lines(scenarios):
