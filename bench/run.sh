@@ -3,7 +3,8 @@
 # export), drives POST /order with wrk, measures the Redis ceiling, prints a markdown table and writes
 # bench/results/latest.json. See bench/README.md.
 #
-#   bench/run.sh [scenario…]     scenarios: accept-heavy sold-out duplicate flash-sale rate-limited (default: all)
+#   bench/run.sh [scenario…]     scenarios: accept-heavy sold-out duplicate flash-sale rate-limited (default: these),
+#                                hot-product-k1 hot-product-k3 (only when named: Redis as a three-master cluster)
 #
 # Environment: WRK_THREADS (2) WRK_CONNECTIONS (64) WRK_DURATION (20s) WRK_WARMUP (5s) CEILING_REQUESTS (2000000; 0 skips the ceiling)
 #              CEILING_PIPELINE (16) DRAIN_TIMEOUT (300 s) BENCH_ENVIRONMENT (Production) BENCH_NO_BUILD (unset)
@@ -35,7 +36,8 @@ for graph in "${GRAPHS_NEEDED[@]}"; do
   partial="$RESULTS_DIR/partial-$graph.json"
   rm -f "$partial"
   if start_graph "$graph"; then
-    ceiling=(); [[ "$graph" == "throughput" && "${CEILING_REQUESTS:-1}" != "0" ]] && ceiling=(--ceiling)
+    # The redis-benchmark ceiling: on the single Redis (throughput), and per master on the cluster (K = 1 and 3).
+    ceiling=(); [[ ("$graph" == "throughput" || "$graph" == "cluster") && "${CEILING_REQUESTS:-1}" != "0" ]] && ceiling=(--ceiling)
     "${HARNESS[@]}" measure --endpoints "$ENDPOINTS" --apphost-pid "$APPHOST_PID" --graph "$graph" \
       "${ceiling[@]}" --out "$partial" "${SCENARIOS[@]}" || { FAILED=1; show_service_trouble; }
   else

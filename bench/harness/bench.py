@@ -111,7 +111,7 @@ def cmd_measure(args):
                "settings": vars(settings), "pids": graph.pids, "scenarios": []}
     run_id = time.strftime("%H%M%S")
 
-    if args.ceiling:
+    if args.ceiling and not cluster:
         requests = int(os.environ.get("CEILING_REQUESTS", "2000000"))
         print(f"[bench] ceiling: redis-benchmark EVALSHA order_batch.lua, {requests:,} calls", file=sys.stderr)
         partial["ceiling"] = load.redis_ceiling(redis, settings.connections, int(os.environ.get("CEILING_PIPELINE", "16")),
@@ -140,7 +140,23 @@ def cmd_measure(args):
             break
 
     # The ceiling last: its millions of keys would otherwise sit in Redis (and grow its tables) during the scenarios.
-    if args.ceiling:
+    if args.ceiling and cluster:
+        requests = int(os.environ.get("CEILING_REQUESTS", "2000000"))
+        print(f"[bench] cluster ceiling: redis-benchmark EVALSHA order_batch.lua on K = 1 and 3 stock buckets (one "
+              f"master each), {requests:,} decisions per run", file=sys.stderr)
+        try:
+            shard_pids = {int(role.split(":")[1]): pid for role, pid in graph.pids.items() if role.startswith("redis:")}
+            partial["cluster_ceiling"] = load.cluster_ceiling(redis, settings.connections, int(os.environ.get("CEILING_PIPELINE", "16")),
+                                                              requests, 60_000, shard_pids)
+            for k in ("k1", "k3"):
+                if k in partial["cluster_ceiling"]:
+                    one, batch = partial["cluster_ceiling"][k]["one_per_call"], partial["cluster_ceiling"][k][f"calls_of_{load.BATCH}"]
+                    print(f"[bench] cluster ceiling {k}: {one['decisions_per_s_wall']:,} decisions/s one per call, "
+                          f"{batch['decisions_per_s_wall']:,} in calls of {load.BATCH}", file=sys.stderr)
+        except Exception as error:
+            traceback.print_exc()
+            partial["ceiling_error"] = str(error)
+    elif args.ceiling:
         requests = int(os.environ.get("CEILING_REQUESTS", "2000000"))
         print(f"[bench] ceiling: redis-benchmark EVALSHA order_batch.lua, {requests:,} calls", file=sys.stderr)
         try:
@@ -182,6 +198,7 @@ def cmd_report(args):
             partials.append(json.load(handle))
     results = {s["name"]: s for p in partials for s in p["scenarios"]}
     ceiling = next((p["ceiling"] for p in partials if p.get("ceiling")), None)
+    cluster_ceiling = next((p["cluster_ceiling"] for p in partials if p.get("cluster_ceiling")), None)
     scenarios = []
     for name in selected(args.scenarios):
         scenario = results.get(name) or {"name": name, "error": "not run (its graph did not start?)"}
@@ -203,6 +220,8 @@ def cmd_report(args):
         "ceiling": ceiling,
         "scenarios": scenarios,
     }
+    if cluster_ceiling:
+        document["cluster_ceiling"] = cluster_ceiling
     report.write(document, args.out)
     print(report.markdown(document))
     failed = [s["name"] for s in scenarios if "error" in s or not s.get("invariants_ok")]

@@ -117,6 +117,16 @@ return {accepted, pending}
         return int(lines[0]), int(lines[1])
 
 
+def key_slot(tag):
+    """Redis Cluster's hash slot of a hash tag: CRC16 (XMODEM) mod 16384."""
+    crc = 0
+    for byte in tag.encode():
+        crc ^= byte << 8
+        for _ in range(8):
+            crc = ((crc << 1) ^ 0x1021 if crc & 0x8000 else crc << 1) & 0xFFFF
+    return crc % 16384
+
+
 def _info_fields(text):
     return dict(line.split(":", 1) for line in text.splitlines() if ":" in line and not line.startswith("#"))
 

@@ -8,6 +8,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import procstat
+from clients import key_slot
+
 BENCH_DIR = Path(__file__).resolve().parent.parent
 WRK_SCRIPT = BENCH_DIR / "wrk" / "order.lua"
 REPO_ROOT = BENCH_DIR.parent
@@ -56,6 +59,68 @@ def script_sha(path=ORDER_SCRIPT):
 
 
 BATCH = 32
+ORDER_ARGS = ["__rand_int__", "n", "bench-customer", ""]  # order id, tier, customer id, admission ticket
+
+
+def load_order_script(redis):
+    sha = redis.call("SCRIPT", "LOAD", ORDER_SCRIPT.read_text())
+    if sha != script_sha():
+        raise RuntimeError(f"SCRIPT LOAD returned {sha}, expected {script_sha()}")
+    return sha
+
+
+def _shared_keys(tag):
+    # order_batch.lua: 8 shared keys (no tiers: both tier buckets are the product's).
+    return [f"{tag}:stock", f"{tag}:inflight", f"{tag}:purchases", f"{tag}:unpersisted", f"{tag}:ledger", f"{tag}:keys-until",
+            f"{tag}:rate", f"{tag}:rate"]
+
+
+def _shared_args(idempotency_ttl_ms, decisions):
+    # 11 shared values: no confirms, the decisions, TTLs, rates far out of the way, no per-shopper limit.
+    return ["0", str(decisions), str(idempotency_ttl_ms), "3600000", "600000", "100000000", "100000000",
+            "100000000", "100000000", "0", "1"]
+
+
+def order_args(redis, sha, product_id, idempotency_ttl_ms):
+    """The values order_batch.lua takes per decision. Since stock buckets (a product split over several hash slots) it
+    also takes the count of buckets the api routed the order by (here 1: the product has no stockBuckets in its
+    ledger); its answer then carries the product's count of buckets before the results. One probe call with that
+    layout tells which script this is: 4 elements back (stock, keys-until, buckets, one result) = the new layout;
+    3 = the one before (which ignores the extra value of its single decision)."""
+    tag = f"fg:{{{product_id}}}"
+    probe = f"{tag}:idem:layout-probe"
+    reply = redis.call("EVALSHA", sha, 9, *_shared_keys(tag), probe, *_shared_args(idempotency_ttl_ms, 1),
+                       "layout-probe", "n", "bench-customer", "", "1")
+    redis.call("DEL", probe, f"{tag}:inflight")
+    elements = len([line for line in reply.splitlines() if line.strip()])
+    return ORDER_ARGS + ["1"] if elements == 4 else ORDER_ARGS
+
+
+def prepare_ceiling_product(redis, product_id, stock=10**15):
+    tag = f"fg:{{{product_id}}}"
+    redis.call("SET", f"{tag}:stock", stock)
+    redis.call("DEL", f"{tag}:rate", f"{tag}:purchases", f"{tag}:inflight")
+
+
+def benchmark_command(redis, sha, product_id, per_decision, idempotency_ttl_ms, connections, pipeline, count,
+                      decisions=1, random_keys=True):
+    """redis-benchmark EVALSHA order_batch.lua: `decisions` orders per call on one product (or stock bucket), each
+    with a new idempotency key (__rand_int__: redis-benchmark gives each occurrence its own number)."""
+    tag = f"fg:{{{product_id}}}"
+    keys = _shared_keys(tag) + [f"{tag}:idem:__rand_int__"] * decisions
+    args = _shared_args(idempotency_ttl_ms, decisions) + per_decision * decisions
+    command = ["redis-benchmark", *redis.cli_args(), "-c", str(connections), "-P", str(pipeline), "-n", str(count), "--csv"]
+    if random_keys:
+        command += ["-r", "2000000000"]
+    return command + ["EVALSHA", sha, str(len(keys)), *keys, *args]
+
+
+def benchmark_rps(stdout):
+    # --csv: a header line, then "EVALSHA …","<rps>",… for the one test.
+    rows = [line for line in stdout.splitlines() if line.startswith('"EVALSHA')]
+    if not rows:
+        raise RuntimeError(f"redis-benchmark printed no result: {stdout.strip()}")
+    return float(rows[-1].split('","')[1].strip('"'))
 
 
 def redis_ceiling(redis, connections, pipeline, requests, idempotency_ttl_ms, product_id="bench-ceiling"):
@@ -64,38 +129,20 @@ def redis_ceiling(redis, connections, pipeline, requests, idempotency_ttl_ms, pr
     run out. Returns decisions/s for one order per call (what the api does when idle), for BATCH orders per call (what
     it does under load: the batched decision), and for reference one order per call on one repeated key (the duplicate
     path: one GET), which is what a redis-benchmark run without -r measures."""
-    sha = redis.call("SCRIPT", "LOAD", ORDER_SCRIPT.read_text())
-    if sha != script_sha():
-        raise RuntimeError(f"SCRIPT LOAD returned {sha}, expected {script_sha()}")
+    sha = load_order_script(redis)
     tag = f"fg:{{{product_id}}}"
     stock_key = f"{tag}:stock"
-    redis.call("SET", stock_key, 10**15)
-    redis.call("DEL", f"{tag}:rate", f"{tag}:purchases", f"{tag}:inflight")
-
-    def layout(decisions):
-        # order_batch.lua: 8 shared keys (no tiers: both tier buckets are the product's), then one idempotency key per
-        # decision (per-shopper buckets off, no admission ticket: the defaults); 11 shared values (no confirms), then
-        # per decision: order id, tier, customer id, ticket. redis-benchmark gives every __rand_int__ its own number.
-        keys = [stock_key, f"{tag}:inflight", f"{tag}:purchases", f"{tag}:unpersisted", f"{tag}:ledger", f"{tag}:keys-until",
-                f"{tag}:rate", f"{tag}:rate"] + [f"{tag}:idem:__rand_int__"] * decisions
-        args = ["0", str(decisions), str(idempotency_ttl_ms), "3600000", "600000", "100000000", "100000000",
-                "100000000", "100000000", "0", "1"] + ["__rand_int__", "n", "bench-customer", ""] * decisions
-        return keys, args
+    prepare_ceiling_product(redis, product_id)
+    per_decision = order_args(redis, sha, product_id, idempotency_ttl_ms)
+    prepare_ceiling_product(redis, product_id)
 
     def run(random_keys, count, decisions=1):
-        keys, args = layout(decisions)
-        command = ["redis-benchmark", *redis.cli_args(), "-c", str(connections), "-P", str(pipeline), "-n", str(count), "--csv"]
-        if random_keys:
-            command += ["-r", "2000000000"]
-        command += ["EVALSHA", sha, str(len(keys)), *keys, *args]
+        command = benchmark_command(redis, sha, product_id, per_decision, idempotency_ttl_ms, connections, pipeline,
+                                    count, decisions, random_keys)
         result = subprocess.run(command, capture_output=True, text=True, timeout=600)
         if result.returncode != 0:
             raise RuntimeError(f"redis-benchmark failed: {result.stderr.strip()}")
-        # --csv: a header line, then "EVALSHA …","<rps>",… for the one test.
-        rows = [line for line in result.stdout.splitlines() if line.startswith('"EVALSHA')]
-        if not rows:
-            raise RuntimeError(f"redis-benchmark printed no result: {result.stdout.strip()}")
-        return float(rows[-1].split('","')[1].strip('"'))
+        return benchmark_rps(result.stdout)
 
     rps = run(True, requests)
     taken = 10**15 - redis.get_int(stock_key)
@@ -107,3 +154,69 @@ def redis_ceiling(redis, connections, pipeline, requests, idempotency_ttl_ms, pr
     duplicate_rps = run(False, requests)
     return {"rps": rps, "requests": requests, "reserved": taken, "connections": connections, "pipeline": pipeline,
             "sha": sha, "batch": BATCH, "batch_decisions_per_s": batch_rps, "duplicate_path_rps": duplicate_rps}
+
+
+def cluster_ceiling(cluster, connections, pipeline, requests, idempotency_ttl_ms, shard_pids=None,
+                    product_id="bench-ceiling", bucket_counts=(1, 3)):
+    """The decision script alone on the cluster, one hot product split over K stock buckets: K redis-benchmark
+    processes at once, each on one bucket's tag owned by a different master (bucket 0 = the product's own tag, bucket
+    b = the first <product>#n on the next master), requests and connections divided among them. Per K: decisions/s one
+    per call and in calls of BATCH (sum of the processes' own rates, and all decisions ÷ the wall time of the
+    slowest), per master its rate and its CPU per decision (/proc, `shard_pids` {port: pid})."""
+    owners = cluster.slot_owners()
+    masters = sorted({port for _, _, port in owners}, key=lambda port: min(a for a, _, p in owners if p == port))
+    first = cluster.owner_of(key_slot(product_id), owners)
+    order = masters[masters.index(first):] + masters[:masters.index(first)]
+    tags, n = [product_id], 0
+    for port in order[1:]:
+        while True:
+            n += 1
+            if cluster.owner_of(key_slot(f"{product_id}#{n}"), owners) == port:
+                tags.append(f"{product_id}#{n}")
+                break
+    shas = {}
+    per_decision = None
+    for tag, port in zip(tags, order):
+        node = cluster.node(port)
+        shas[port] = load_order_script(node)
+        prepare_ceiling_product(node, tag)
+        per_decision = per_decision or order_args(node, shas[port], tag, idempotency_ttl_ms)
+        prepare_ceiling_product(node, tag)
+
+    def run_together(k, decisions):
+        calls = max(1, requests // decisions // k)
+        processes, cpu_before = [], {}
+        for tag, port in list(zip(tags, order))[:k]:
+            node = cluster.node(port)
+            command = benchmark_command(node, shas[port], tag, per_decision, idempotency_ttl_ms, max(1, connections // k),
+                                        pipeline, calls, decisions)
+            if shard_pids and port in shard_pids:
+                cpu_before[port] = procstat.cpu_ticks(shard_pids[port], include_reaped_children=True)
+            processes.append((tag, port, subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)))
+        started = time.time()
+        shards, ended = [], started
+        for tag, port, process in processes:
+            stdout, stderr = process.communicate(timeout=900)
+            ended = max(ended, time.time())
+            if process.returncode != 0:
+                raise RuntimeError(f"redis-benchmark on :{port} failed: {stderr.strip()}")
+            shards.append({"port": port, "tag": tag, "decisions": calls * decisions,
+                           "decisions_per_s": round(benchmark_rps(stdout) * decisions)})
+        for shard in shards:
+            if shard["port"] in cpu_before:
+                ticks = procstat.cpu_ticks(shard_pids[shard["port"]], include_reaped_children=True) - cpu_before[shard["port"]]
+                shard["cpu_us_per_decision"] = round(ticks / procstat.CLOCK_TICKS * 1e6 / shard["decisions"], 2)
+        wall = ended - started
+        return {"decisions_per_s_sum": sum(s["decisions_per_s"] for s in shards),
+                "decisions_per_s_wall": round(sum(s["decisions"] for s in shards) / wall) if wall > 0 else None,
+                "shards": shards}
+
+    results = {}
+    for k in bucket_counts:
+        if k > len(order):
+            continue
+        results[f"k{k}"] = {"one_per_call": run_together(k, 1), f"calls_of_{BATCH}": run_together(k, BATCH)}
+        for tag, port in list(zip(tags, order))[:k]:
+            cluster.node(port).call("DEL", f"fg:{{{tag}}}:inflight")
+    return {"requests": requests, "connections": connections, "pipeline": pipeline, "batch": BATCH,
+            "tags": dict(zip(tags, order)), **results}

@@ -5,7 +5,7 @@ import time
 
 import load
 import procstat
-from clients import Postgres, Redis
+from clients import Postgres, Redis, key_slot
 from runtime_counters import RuntimeCounters
 
 DRAIN_POLL_SECONDS = 0.2
@@ -156,16 +156,6 @@ def run_scenario(scenario, run_id, api, redis: Redis, postgres: Postgres, graph:
 # --- one hot product on the Redis Cluster (graph "cluster") --------------------------------------------------------
 
 SETTLE_TIMEOUT = 60  # seconds after the drain for the api's invariant report to hold (in-flight resolved, set trimmed)
-
-
-def key_slot(tag):
-    """Redis Cluster's hash slot of a hash tag: CRC16 (XMODEM) mod 16384."""
-    crc = 0
-    for byte in tag.encode():
-        crc ^= byte << 8
-        for _ in range(8):
-            crc = ((crc << 1) ^ 0x1021 if crc & 0x8000 else crc << 1) & 0xFFFF
-    return crc % 16384
 
 
 def stock_buckets(cluster, product_id):

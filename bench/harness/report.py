@@ -118,6 +118,7 @@ def markdown(document):
                      + f" | {_fmt(runtime.get('alloc_bytes_per_req'), 0)} | {gcs} |")
 
     lines += shard_lines(document["scenarios"])
+    lines += cluster_ceiling_lines(document.get("cluster_ceiling"))
 
     latency_lines = []
     for s in document["scenarios"]:
@@ -173,6 +174,27 @@ def shard_lines(scenarios):
             f"| {_fmt(s.get('redis_cpu_seconds'), 2)} | {_fmt(s.get('redis_cpu_us_per_order'))} | "
             f"| {_fmt((s.get('redis_io') or {}).get('commands_per_req'), 2)} | {_fmt((s.get('redis_io') or {}).get('commands_per_read'), 2)} "
             f"| | | settled {_fmt((s['invariants'] or {}).get('settle_seconds'), 2)} s after the drain |")
+    return lines
+
+
+def cluster_ceiling_lines(ceiling):
+    if not ceiling:
+        return []
+    lines = [
+        "",
+        f"Cluster ceiling: redis-benchmark EVALSHA order_batch.lua, one hot product over K stock buckets, one "
+        f"redis-benchmark per bucket at once (each on its bucket's master, -c{ceiling['connections']}/K "
+        f"-P{ceiling['pipeline']}, {ceiling['requests']:,} decisions per run in all); decisions/s = all decisions ÷ the "
+        f"slowest process's wall time; per master: its own rate, its CPU µs per decision:",
+        "",
+        "| K | per call | decisions/s | per master |",
+        "|---:|---|---:|---|",
+    ]
+    for k in ("k1", "k3"):
+        for mode, runs in (ceiling.get(k) or {}).items():
+            per = "; ".join(f":{s['port']} {s['decisions_per_s']:,}/s {_fmt(s.get('cpu_us_per_decision'), 2)} µs"
+                            for s in runs["shards"])
+            lines.append(f"| {k[1:]} | {mode.replace('_', ' ')} | {_fmt(runs['decisions_per_s_wall'])} | {per} |")
     return lines
 
 
