@@ -68,13 +68,26 @@ public static class RedisKeys
     /// </summary>
     public const string StockReturnedChannel = "fg:stock-returned";
 
-    /// <summary>The product id in a key of <see cref="Stock"/>'s form (<c>fg:{productId}:…</c>), or null.</summary>
-    public static string? ProductOf(string key)
+    /// <summary>
+    /// Hash: units this stock bucket gave to another bucket of its product and the receiver has not yet been seen to take:
+    /// transfer id → <c>&lt;units&gt;:&lt;given at, unix ms&gt;:&lt;the product's initializedAt&gt;:&lt;receiving bucket&gt;</c>.
+    /// What the reconciler completes when the api that moved them stopped in between.
+    /// </summary>
+    public static string Transfers(string bucket) => $"fg:{{{bucket}}}:transfers";
+
+    /// <summary>String: set once when a bucket takes the units of one transfer (exactly-once, whoever completes it).</summary>
+    public static string TransferReceived(string bucket, string transferId) => $"fg:{{{bucket}}}:received:{transferId}";
+
+    /// <summary>The hash tag of a key of <see cref="Stock"/>'s form (<c>fg:{tag}:…</c>): a product, or one of its stock buckets; or null.</summary>
+    public static string? BucketOf(string key)
     {
         var open = key.IndexOf('{');
         var close = open < 0 ? -1 : key.IndexOf('}', open + 1);
         return close > open + 1 ? key[(open + 1)..close] : null;
     }
+
+    /// <summary>The product id in a key of <see cref="Stock"/>'s form, of the product or of one of its stock buckets; or null.</summary>
+    public static string? ProductOf(string key) => BucketOf(key) is { } bucket ? StockBuckets.ProductOf(bucket) : null;
 
     /// <summary>Set of every product id initialized or restored: what the reconciler walks.</summary>
     public const string Products = "fg:products";

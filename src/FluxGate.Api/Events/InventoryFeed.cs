@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
+using FluxGate.Api.Orders;
 using FluxGate.Contracts;
 using StackExchange.Redis;
 
@@ -9,14 +10,13 @@ namespace FluxGate.Api.Events;
 /// Real-time stock for WebSocket subscribers. One loop per process reads every watched product's stock once a tick
 /// and pushes only changes, so a million watchers cost Redis the same as one.
 /// </summary>
-public sealed partial class InventoryFeed(IConnectionMultiplexer redis, ILogger<InventoryFeed> logger) : BackgroundService
+public sealed partial class InventoryFeed(StockBucketMap bucketMap, ILogger<InventoryFeed> logger) : BackgroundService
 {
     public static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(250);
 
     /// <summary>The longest pause between polls while Redis keeps failing.</summary>
     public static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(2);
 
-    private readonly IDatabase _redis = redis.GetDatabase();
     private readonly ConcurrentDictionary<string, Watch> _watches = new();
     private readonly Lock _membership = new(); // joins and leaves; the poll loop only reads
 
@@ -31,7 +31,7 @@ public sealed partial class InventoryFeed(IConnectionMultiplexer redis, ILogger<
                 _watches.GetOrAdd(productId, _ => new Watch()).Subscribers.TryAdd(subscription, 0);
             }
         }
-        RedisValue[] stocks;
+        long?[] stocks;
         try
         {
             stocks = await ReadStocksAsync(productIds);
@@ -43,11 +43,11 @@ public sealed partial class InventoryFeed(IConnectionMultiplexer redis, ILogger<
         }
         for (var i = 0; i < productIds.Count; i++)
         {
-            subscription.Publish(new InventoryUpdate(productIds[i], (long?)stocks[i]));
+            subscription.Publish(new InventoryUpdate(productIds[i], stocks[i]));
             if (_watches.TryGetValue(productIds[i], out var watch) && !watch.HasLast)
             {
                 // Changes from this snapshot on are the poll loop's to publish.
-                watch.Last = (long?)stocks[i];
+                watch.Last = stocks[i];
                 watch.HasLast = true;
             }
         }
@@ -93,7 +93,7 @@ public sealed partial class InventoryFeed(IConnectionMultiplexer redis, ILogger<
                 for (var i = 0; i < watched.Length; i++)
                 {
                     var (productId, watch) = watched[i];
-                    var stock = (long?)stocks[i];
+                    var stock = stocks[i];
                     if (watch.HasLast && watch.Last == stock)
                     {
                         continue;
@@ -131,11 +131,11 @@ public sealed partial class InventoryFeed(IConnectionMultiplexer redis, ILogger<
     }
 
     /// <summary>
-    /// One GET per product, pipelined on the one connection: products live in different hash slots, so on a cluster one
-    /// MGET over several of them is refused.
+    /// Each product's stock (the sum of its stock buckets), pipelined on the one connection: products and buckets live in
+    /// different hash slots, so on a cluster one MGET over several of them is refused.
     /// </summary>
-    private Task<RedisValue[]> ReadStocksAsync(IReadOnlyList<string> productIds) =>
-        Task.WhenAll(productIds.Select(id => _redis.StringGetAsync(RedisKeys.Stock(id))));
+    private Task<long?[]> ReadStocksAsync(IReadOnlyList<string> productIds) =>
+        Task.WhenAll(productIds.Select(bucketMap.ReadStockAsync));
 
     private static TimeSpan Backoff(int failures) =>
         TimeSpan.FromMilliseconds(Math.Min(MaxBackoff.TotalMilliseconds, Tick.TotalMilliseconds * Math.Pow(2, Math.Min(failures, 10) - 1)));

@@ -53,6 +53,7 @@ public static class ApplicationServiceExtensions
         builder.Services.AddHostedService<ScriptPreloader>();
         builder.Services.AddSingleton<OrderEventProducer>();
         builder.Services.AddSingleton<SoldOutProducts>();
+        builder.Services.AddSingleton<StockBucketMap>();
         builder.Services.AddHostedService<StockReturnedSubscription>();
         builder.Services.AddSingleton<OrderGate>();
         builder.Services.AddSingleton<OrderIntake>();

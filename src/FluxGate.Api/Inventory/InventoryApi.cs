@@ -37,7 +37,7 @@ public static partial class InventoryApi
             return ApiResults.Error(invalidBody!);
         }
 
-        if (await inventory.InitializeAsync(init.ProductId, init.Quantity, init.MaxPerCustomer))
+        if (await inventory.InitializeAsync(init.ProductId, init.Quantity, init.MaxPerCustomer, init.StockBuckets))
         {
             return ApiResults.Status(StatusCodes.Status200OK,
                 new StatusResponse("ok", $"Stock initialized for {init.ProductId} to {init.Quantity}"));

@@ -6,7 +6,8 @@ using StackExchange.Redis;
 
 namespace FluxGate.Api.Inventory;
 
-public sealed class InventoryService(IConnectionMultiplexer redis, GateScripts scripts, OrderEventProducer producer, TimeProvider time)
+public sealed class InventoryService(
+    IConnectionMultiplexer redis, GateScripts scripts, OrderEventProducer producer, StockBucketMap bucketMap, TimeProvider time)
 {
     private readonly IDatabase _database = redis.GetDatabase();
 
@@ -15,8 +16,9 @@ public sealed class InventoryService(IConnectionMultiplexer redis, GateScripts s
     /// seen the new stock, so init and orders of one product reach PostgreSQL in the order they happened.
     /// </summary>
     /// <param name="maxPerCustomer">Units one customer may hold; null: no limit. Every customer's count starts at zero.</param>
+    /// <param name="stockBuckets">How many stock buckets the stock is split over (1: the product's own keys).</param>
     /// <returns>False when Kafka refused; Redis failures throw <see cref="RedisException"/>.</returns>
-    public async Task<bool> InitializeAsync(string productId, int quantity, int? maxPerCustomer = null)
+    public async Task<bool> InitializeAsync(string productId, int quantity, int? maxPerCustomer = null, int stockBuckets = 1)
     {
         var initialized = new StockInitialized(productId, quantity, time.GetUtcNow());
         var delivery = await producer.ProduceAsync(initialized);
@@ -24,22 +26,45 @@ public sealed class InventoryService(IConnectionMultiplexer redis, GateScripts s
         {
             return false;
         }
-        await ResetAsync(_database, scripts, productId, quantity, maxPerCustomer, initialized.InitializedAt);
-        await _database.SetAddAsync(RedisKeys.Products, productId); // what the reconciler walks
+        var buckets = await ResetBucketsAsync(
+            _database, scripts, productId, quantity, maxPerCustomer, initialized.InitializedAt, stockBuckets, before: await bucketMap.ReadAsync(productId));
+        bucketMap.Learn(productId, buckets.Length);
+        await _database.SetAddAsync(RedisKeys.Products, [.. buckets.Select(bucket => (RedisValue)bucket)]); // what the reconciler walks
         return true;
     }
 
     /// <summary>
-    /// The Redis half of an init (init.lua): the stock, fresh rate buckets (the product's and every tier's, whatever the
-    /// configuration), the purchase limit with every count at zero, and a new ledger.
+    /// The Redis half of an init: each stock bucket with its share of the quantity (the first ones one more when it does not
+    /// divide evenly), the buckets of a previous, larger split emptied.
     /// </summary>
-    public static Task ResetAsync(IDatabase redis, GateScripts scripts, string productId, int quantity, int? maxPerCustomer, DateTimeOffset initializedAt) =>
-        scripts.Init.EvaluateAsync(redis,
-            [RedisKeys.Stock(productId), RedisKeys.RateBucket(productId), RedisKeys.Ledger(productId), RedisKeys.Purchases(productId),
-                ..OrderGate.TierRateBuckets(productId)],
-            [quantity, initializedAt.ToUnixTimeMilliseconds(), maxPerCustomer is { } max ? max : RedisValue.EmptyString]);
+    /// <param name="before">The product's buckets until now.</param>
+    /// <returns>The product's buckets from now on.</returns>
+    public static async Task<string[]> ResetBucketsAsync(
+        IDatabase redis, GateScripts scripts, string productId, int quantity, int? maxPerCustomer, DateTimeOffset initializedAt, int stockBuckets, string[] before)
+    {
+        var buckets = StockBuckets.Of(productId, stockBuckets);
+        // Bucket 0 last: it says how many buckets there are, so an api that reads the new count finds every bucket ready.
+        // An order routed to a bucket of the old split is refused there and sent again by the new count.
+        for (var b = Math.Max(before.Length, buckets.Length) - 1; b >= 0; b--)
+        {
+            var bucket = b < buckets.Length ? buckets[b] : before[b];
+            var share = b < buckets.Length ? quantity / buckets.Length + (b < quantity % buckets.Length ? 1 : 0) : 0;
+            await ResetAsync(redis, scripts, bucket, share, maxPerCustomer, initializedAt, buckets.Length);
+        }
+        return buckets;
+    }
 
-    /// <returns>Units left, or null for a product never initialized.</returns>
-    public async Task<long?> GetStockAsync(string productId) =>
-        (long?)await _database.StringGetAsync(RedisKeys.Stock(productId));
+    /// <summary>
+    /// The Redis half of an init (init.lua) for the product or one of its stock buckets: the stock, fresh rate buckets (the
+    /// product's and every tier's, whatever the configuration), the purchase limit with every count at zero, and a new ledger.
+    /// </summary>
+    public static Task ResetAsync(
+        IDatabase redis, GateScripts scripts, string bucket, int quantity, int? maxPerCustomer, DateTimeOffset initializedAt, int stockBuckets = 1) =>
+        scripts.Init.EvaluateAsync(redis,
+            [RedisKeys.Stock(bucket), RedisKeys.RateBucket(bucket), RedisKeys.Ledger(bucket), RedisKeys.Purchases(bucket), RedisKeys.Transfers(bucket),
+                ..OrderGate.TierRateBuckets(bucket)],
+            [quantity, initializedAt.ToUnixTimeMilliseconds(), maxPerCustomer is { } max ? max : RedisValue.EmptyString, stockBuckets]);
+
+    /// <returns>Units left in all the product's stock buckets, or null for a product never initialized.</returns>
+    public Task<long?> GetStockAsync(string productId) => bucketMap.ReadStockAsync(productId);
 }

@@ -21,7 +21,7 @@ public enum CancellationOutcome
 /// (undersell, never oversell) until the cancel is retried.
 /// </summary>
 public sealed class OrderCancellation(
-    OrderLookup lookup, OrderEventProducer producer, IConnectionMultiplexer redis, GateScripts scripts, TimeProvider time)
+    OrderLookup lookup, OrderEventProducer producer, IConnectionMultiplexer redis, GateScripts scripts, StockBucketMap bucketMap, TimeProvider time)
 {
     private static readonly RedisValue MarkerLifetimeMs = (long)TimeSpan.FromDays(30).TotalMilliseconds;
     private readonly IDatabase _redis = redis.GetDatabase();
@@ -50,20 +50,24 @@ public sealed class OrderCancellation(
             return CancellationOutcome.Failed;
         }
 
-        return await ReturnUnitAsync(_redis, scripts, order, cancel) ? CancellationOutcome.Cancelled : CancellationOutcome.AlreadyCancelled;
+        // The unit goes back to the stock bucket the order was decided in (the product itself unless split).
+        var bucket = order.IdempotencyKey is { } key ? await bucketMap.ReadBucketOfAsync(order.ProductId, key) : order.ProductId;
+        return await ReturnUnitAsync(_redis, scripts, order, cancel, bucket) ? CancellationOutcome.Cancelled : CancellationOutcome.AlreadyCancelled;
     }
 
     /// <summary>
     /// The Redis half of a cancel (cancel.lua): the unit back to stock exactly once, the event kept until PostgreSQL has it,
     /// and the customer's allowance back (the customer is the order's user: a signed-in shopper's subject is its userId).
     /// </summary>
+    /// <param name="bucket">The order's stock bucket; null: the product itself.</param>
     /// <returns>True when this call returned the unit, false when the order was already cancelled.</returns>
-    public static async Task<bool> ReturnUnitAsync(IDatabase redis, GateScripts scripts, KnownOrder order, OrderCancelled cancel)
+    public static async Task<bool> ReturnUnitAsync(IDatabase redis, GateScripts scripts, KnownOrder order, OrderCancelled cancel, string? bucket = null)
     {
+        bucket ??= order.ProductId;
         var returned = await scripts.Cancel.EvaluateAsync(
             redis,
-            [RedisKeys.Stock(order.ProductId), RedisKeys.Cancelled(order.ProductId, order.OrderId),
-                RedisKeys.Unpersisted(order.ProductId), RedisKeys.Ledger(order.ProductId), RedisKeys.Purchases(order.ProductId)],
+            [RedisKeys.Stock(bucket), RedisKeys.Cancelled(bucket, order.OrderId),
+                RedisKeys.Unpersisted(bucket), RedisKeys.Ledger(bucket), RedisKeys.Purchases(bucket)],
             [MarkerLifetimeMs, OrderEventSerializer.Serialize(cancel), order.UserId, order.AcceptedAt.ToUnixTimeMilliseconds()]);
         return (long)returned == 1;
     }

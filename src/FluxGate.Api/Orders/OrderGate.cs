@@ -12,9 +12,11 @@ namespace FluxGate.Api.Orders;
 /// after Kafka answers, the reservation is confirmed or undone. The orders of one product that arrive while its previous
 /// call is in flight share the next call (<see cref="ProductLane"/>): one round trip for many orders under load, one per
 /// order when idle, the same decisions as one call each. A product Redis said is sold out is answered here
-/// (<see cref="SoldOutProducts"/>).
+/// (<see cref="SoldOutProducts"/>). A product split over stock buckets (<see cref="StockBuckets"/>) has one lane per
+/// bucket; an order whose bucket is empty waits while units move there from another bucket (the fall-through), and is
+/// sold out only when every bucket is.
 /// </summary>
-public sealed class OrderGate(
+public sealed partial class OrderGate(
     IConnectionMultiplexer redis,
     GateScripts scripts,
     IOptions<RateLimitOptions> rateLimit,
@@ -22,13 +24,22 @@ public sealed class OrderGate(
     IOptions<AdmissionOptions> admission,
     IOptions<ReconciliationOptions> reconciliation,
     IOptions<OrderBatchingOptions>? batching = null,
-    SoldOutProducts? soldOut = null)
+    SoldOutProducts? soldOut = null,
+    StockBucketMap? bucketMap = null)
 {
     private const int SharedKeys = 8;
     private const int SharedValues = 11;
+    private const int ValuesPerDecision = 5;
+    private const int HeaderResults = 3;
+
+    /// <summary>How often one order may find its bucket emptied again by others after units moved there for it.</summary>
+    private const int MaxFallThroughs = 8;
+
     private static readonly Task<OrderDecision> SoldOutHere = Task.FromResult(new OrderDecision(OrderDecisionKind.SoldOut));
+    private static readonly RedisValue ReceivedMarkerLifetimeMs = (long)TimeSpan.FromDays(7).TotalMilliseconds;
 
     private readonly IDatabase _database = redis.GetDatabase();
+    private readonly StockBucketMap _buckets = bucketMap ?? new StockBucketMap(redis);
     private readonly ConcurrentDictionary<string, ProductLane> _lanes = new(StringComparer.Ordinal);
     private readonly int _maxBatch = (batching?.Value ?? new OrderBatchingOptions()).MaxBatch;
     private readonly RedisValue _idempotencyTtlMs = (long)idempotency.Value.Ttl.TotalMilliseconds;
@@ -37,6 +48,7 @@ public sealed class OrderGate(
     private readonly bool _perShopper = rateLimit.Value.PerShopper.PermitsPerSecond > 0;
     private readonly RedisValue _shopperPermitsPerSecond = rateLimit.Value.PerShopper.PermitsPerSecond;
     private readonly RedisValue _shopperBurst = rateLimit.Value.PerShopper.EffectiveBurst;
+    private readonly TimeSpan _usedTicketRetention = admission.Value.UsedTicketRetention;
     private readonly RedisValue _usedTicketRetentionMs = (long)admission.Value.UsedTicketRetention.TotalMilliseconds;
     private readonly RedisValue _inFlightHoldMs = (long)reconciliation.Value.InFlightHold.TotalMilliseconds;
 
@@ -45,14 +57,14 @@ public sealed class OrderGate(
     /// customer id what the purchase limit counts.</param>
     public Task<OrderDecision> DecideAsync(string productId, string idempotencyKey, long? admittedTicket, Shopper shopper)
     {
-        if (soldOut is not null && soldOut.Answers(productId))
+        var buckets = _buckets.Known(productId);
+        if (soldOut is not null && soldOut.Answers(productId, buckets))
         {
             return SoldOutHere;
         }
-        var decision = new PendingDecision(idempotencyKey, admittedTicket, shopper);
-        var lane = LaneOf(productId);
-        SendIfIdle(lane, lane.Add(decision));
-        return decision.Task;
+        var decision = new PendingDecision(productId, idempotencyKey, admittedTicket, shopper);
+        Route(decision, buckets);
+        return admittedTicket is null ? decision.Task : UseTicketOnceAsync(decision);
     }
 
     /// <summary>
@@ -63,13 +75,26 @@ public sealed class OrderGate(
     public Task<bool> ConfirmAsync(OrderAccepted order, byte[]? json = null)
     {
         var confirm = new PendingConfirm(order, json ?? OrderEventSerializer.Serialize(order));
-        var lane = LaneOf(order.ProductId);
+        var lane = LaneOf(BucketOf(order.ProductId, order.IdempotencyKey));
         SendIfIdle(lane, lane.Add(confirm));
         return confirm.Task;
     }
 
-    private ProductLane LaneOf(string productId) =>
-        _lanes.GetOrAdd(productId, static (id, max) => new ProductLane(id, max), _maxBatch);
+    /// <summary>The bucket of the product's orders with this key, as this api knows the product.</summary>
+    private string BucketOf(string productId, string idempotencyKey) =>
+        _buckets.Known(productId) is { } buckets ? StockBucketMap.BucketOf(buckets, idempotencyKey) : productId;
+
+    /// <param name="buckets">The product's stock buckets as this api knows them; null: one.</param>
+    private void Route(PendingDecision decision, string[]? buckets)
+    {
+        decision.Buckets = buckets;
+        decision.Bucket = buckets is null ? decision.ProductId : StockBucketMap.BucketOf(buckets, decision.IdempotencyKey);
+        var lane = LaneOf(decision.Bucket);
+        SendIfIdle(lane, lane.Add(decision));
+    }
+
+    private ProductLane LaneOf(string bucket) =>
+        _lanes.GetOrAdd(bucket, static (id, max) => new ProductLane(id, max), _maxBatch);
 
     /// <param name="batch">What the lane handed back: a batch to send now, or null when its call in flight takes the order along.</param>
     private void SendIfIdle(ProductLane lane, OrderBatch? batch)
@@ -88,9 +113,9 @@ public sealed class OrderGate(
             var returnsBefore = soldOut?.Returns ?? 0;
             try
             {
-                var (keys, values) = Arguments(lane.ProductId, next);
+                var (keys, values) = Arguments(lane.Bucket, next);
                 var results = (RedisResult[])(await scripts.OrderBatch.EvaluateAsync(_database, keys, values).ConfigureAwait(false))!;
-                Deliver(lane.ProductId, next, results, returnsBefore);
+                Deliver(lane.Bucket, next, results, returnsBefore);
             }
             catch (Exception exception)
             {
@@ -101,26 +126,26 @@ public sealed class OrderGate(
             }
         }
         // Idle: a product no one orders holds no memory. An order racing this removal starts a lane of its own.
-        _lanes.TryRemove(new KeyValuePair<string, ProductLane>(lane.ProductId, lane));
+        _lanes.TryRemove(new KeyValuePair<string, ProductLane>(lane.Bucket, lane));
     }
 
-    private (RedisKey[] Keys, RedisValue[] Values) Arguments(string productId, OrderBatch batch)
+    private (RedisKey[] Keys, RedisValue[] Values) Arguments(string bucket, OrderBatch batch)
     {
         var keyCount = SharedKeys + batch.Confirms.Count + batch.Decisions.Count * (_perShopper ? 2 : 1);
         foreach (var decision in batch.Decisions)
         {
-            keyCount += decision.AdmittedTicket is null ? 0 : 1;
+            keyCount += UsedMarkerInScript(decision) ? 1 : 0;
         }
         var keys = new RedisKey[keyCount];
-        var values = new RedisValue[SharedValues + 2 * batch.Confirms.Count + 4 * batch.Decisions.Count];
-        keys[0] = RedisKeys.Stock(productId);
-        keys[1] = RedisKeys.InFlight(productId);
-        keys[2] = RedisKeys.Purchases(productId);
-        keys[3] = RedisKeys.Unpersisted(productId);
-        keys[4] = RedisKeys.Ledger(productId);
-        keys[5] = RedisKeys.KeysUntil(productId);
-        keys[6] = _authenticated.Key(productId);
-        keys[7] = _anonymous.Key(productId);
+        var values = new RedisValue[SharedValues + 2 * batch.Confirms.Count + ValuesPerDecision * batch.Decisions.Count];
+        keys[0] = RedisKeys.Stock(bucket);
+        keys[1] = RedisKeys.InFlight(bucket);
+        keys[2] = RedisKeys.Purchases(bucket);
+        keys[3] = RedisKeys.Unpersisted(bucket);
+        keys[4] = RedisKeys.Ledger(bucket);
+        keys[5] = RedisKeys.KeysUntil(bucket);
+        keys[6] = _authenticated.Key(bucket);
+        keys[7] = _anonymous.Key(bucket);
         values[0] = batch.Confirms.Count;
         values[1] = batch.Decisions.Count;
         values[2] = _idempotencyTtlMs;
@@ -136,53 +161,190 @@ public sealed class OrderGate(
         int key = SharedKeys, value = SharedValues;
         foreach (var confirm in batch.Confirms)
         {
-            keys[key++] = RedisKeys.Idempotency(productId, confirm.Order.IdempotencyKey);
+            keys[key++] = RedisKeys.Idempotency(bucket, confirm.Order.IdempotencyKey);
             values[value++] = confirm.Order.OrderId.ToString("N");
             values[value++] = confirm.Json;
         }
         foreach (var decision in batch.Decisions)
         {
-            keys[key++] = RedisKeys.Idempotency(productId, decision.IdempotencyKey);
+            keys[key++] = RedisKeys.Idempotency(bucket, decision.IdempotencyKey);
             if (_perShopper)
             {
-                keys[key++] = RedisKeys.ShopperRateBucket(productId, decision.Shopper.RateKey);
+                keys[key++] = RedisKeys.ShopperRateBucket(bucket, decision.Shopper.RateKey);
             }
-            if (decision.AdmittedTicket is { } ticket)
+            if (UsedMarkerInScript(decision))
             {
-                keys[key++] = RedisKeys.AdmissionUsed(productId, ticket);
+                keys[key++] = RedisKeys.AdmissionUsed(bucket, decision.AdmittedTicket!.Value);
             }
             values[value++] = decision.OrderId.ToString("N");
             values[value++] = decision.Shopper.IsAuthenticated ? "a" : "n";
             values[value++] = decision.Shopper.CustomerId;
             values[value++] = decision.AdmittedTicket is { } used ? used : RedisValue.EmptyString;
+            values[value++] = decision.Buckets?.Length ?? 1;
         }
         return (keys, values);
     }
 
-    private void Deliver(string productId, OrderBatch batch, RedisResult[] results, long returnsBefore)
+    /// <summary>The script claims the ticket itself only for a product of one bucket (see <see cref="UseTicketOnceAsync"/>).</summary>
+    private static bool UsedMarkerInScript(PendingDecision decision) => decision.AdmittedTicket is not null && decision.Buckets is null;
+
+    private void Deliver(string bucket, OrderBatch batch, RedisResult[] results, long returnsBefore)
     {
-        var stockLeft = (long)results[0];
-        if (stockLeft == 0 && soldOut is not null)
-        {
-            soldOut.Learn(productId, keysUntilMs: (long)results[1], returnsBefore);
-        }
         for (var i = 0; i < batch.Confirms.Count; i++)
         {
-            batch.Confirms[i].TrySetResult((long)results[2 + i] == 1);
+            batch.Confirms[i].TrySetResult((long)results[HeaderResults + i] == 1);
         }
+        if (batch.Decisions.Count == 0)
+        {
+            return;
+        }
+
+        // The bucket is empty as this api routes the product only when Redis routes it the same way.
+        var stockBuckets = (int)(long)results[2];
+        if ((long)results[0] == 0 && soldOut is not null && stockBuckets == (batch.Decisions[0].Buckets?.Length ?? 1))
+        {
+            soldOut.Learn(bucket, keysUntilMs: (long)results[1], returnsBefore);
+        }
+        List<PendingDecision>? rerouted = null, fallingThrough = null;
         for (var i = 0; i < batch.Decisions.Count; i++)
         {
             var decision = batch.Decisions[i];
+            var result = results[HeaderResults + batch.Confirms.Count + i];
+            if (result.Resp2Type == ResultType.Integer && (long)result == RoutedByAnotherCount)
+            {
+                (rerouted ??= []).Add(decision); // the product was initialized again with another count of buckets
+                continue;
+            }
             try
             {
-                decision.TrySetResult(Interpret(results[2 + batch.Confirms.Count + i], decision.OrderId));
+                var outcome = Interpret(result, decision.OrderId);
+                if (outcome.Kind == OrderDecisionKind.SoldOut && decision.Buckets is not null && decision.FallThroughs < MaxFallThroughs)
+                {
+                    (fallingThrough ??= []).Add(decision);
+                    continue;
+                }
+                decision.TrySetResult(outcome);
             }
             catch (InvalidOperationException exception)
             {
                 decision.TrySetException(exception); // one unreadable answer fails its order only
             }
         }
+        if (rerouted is not null)
+        {
+            var buckets = _buckets.Learn(rerouted[0].ProductId, stockBuckets);
+            foreach (var decision in rerouted)
+            {
+                Route(decision, buckets.Length == 1 ? null : buckets);
+            }
+        }
+        if (fallingThrough is not null)
+        {
+            _ = FallThroughAsync(bucket, fallingThrough);
+        }
     }
+
+    private const long RoutedByAnotherCount = 6;
+
+    /// <summary>
+    /// The orders' bucket is empty: move units to it from the product's other buckets (as many as there are orders, from
+    /// the first buckets that have some), then decide the orders there again. Sold out only when no bucket had any.
+    /// </summary>
+    /// <remarks>
+    /// The units move, not the orders: each order stays decided, confirmed, cancelled and reconciled in its one bucket,
+    /// so no call ever spans two slots. A move leaves the giver at once and reaches the receiver exactly once
+    /// (stock_give.lua, stock_receive.lua); when this api stops in between, the reconciler completes it.
+    /// </remarks>
+    private async Task FallThroughAsync(string receiver, List<PendingDecision> decisions)
+    {
+        var buckets = decisions[0].Buckets!;
+        var wanted = decisions.Count;
+        var received = 0;
+        try
+        {
+            var start = Array.IndexOf(buckets, receiver);
+            for (var step = 1; step < buckets.Length && received < wanted; step++)
+            {
+                var giver = buckets[(start + step) % buckets.Length];
+                if (soldOut is not null && soldOut.IsEmpty(giver))
+                {
+                    continue;
+                }
+                received += await MoveUnitsAsync(giver, receiver, wanted - received, buckets.Length).ConfigureAwait(false);
+            }
+        }
+        catch (Exception exception)
+        {
+            decisions.ForEach(decision => decision.TrySetException(exception));
+            return;
+        }
+        foreach (var decision in decisions)
+        {
+            if (received == 0)
+            {
+                decision.TrySetResult(new OrderDecision(OrderDecisionKind.SoldOut));
+                continue;
+            }
+            // Decided again in the same bucket: others may take the units first, so it may fall through again.
+            decision.FallThroughs++;
+            Route(decision, _buckets.Known(decision.ProductId));
+        }
+    }
+
+    /// <returns>The units that reached <paramref name="receiver"/>.</returns>
+    private async Task<int> MoveUnitsAsync(string giver, string receiver, int wanted, int stockBuckets)
+    {
+        var returnsBefore = soldOut?.Returns ?? 0;
+        var transfer = Guid.NewGuid().ToString("N");
+        var given = (RedisResult[])(await scripts.StockGive.EvaluateAsync(_database,
+            [RedisKeys.Stock(giver), RedisKeys.Ledger(giver), RedisKeys.Transfers(giver), RedisKeys.KeysUntil(giver)],
+            [wanted, transfer, receiver, stockBuckets]).ConfigureAwait(false))!;
+        var (units, left, keysUntilMs, sale) = ((int)(long)given[0], (long)given[1], (long)given[2], (string?)given[3]);
+        if (left == 0 && soldOut is not null)
+        {
+            soldOut.Learn(giver, keysUntilMs, returnsBefore);
+        }
+        if (units == 0)
+        {
+            return 0;
+        }
+        var moved = await ReceiveAsync(_database, scripts, receiver, transfer, units, sale).ConfigureAwait(false);
+        // The record is only what lets the reconciler finish a move cut short; a lost delete costs it one no-op receive.
+        _ = _database.HashDeleteAsync(RedisKeys.Transfers(giver), transfer, CommandFlags.FireAndForget);
+        return moved ? units : 0;
+    }
+
+    /// <summary>The units of one transfer join <paramref name="receiver"/>'s stock, exactly once (stock_receive.lua).</summary>
+    /// <param name="sale">The product's initializedAt when they were given: units of an earlier sale are dropped.</param>
+    public static async Task<bool> ReceiveAsync(IDatabase redis, GateScripts scripts, string receiver, string transfer, long units, string? sale) =>
+        (long)await scripts.StockReceive.EvaluateAsync(redis,
+            [RedisKeys.Stock(receiver), RedisKeys.Ledger(receiver), RedisKeys.TransferReceived(receiver, transfer)],
+            [units, sale ?? "", ReceivedMarkerLifetimeMs]).ConfigureAwait(false) == 1;
+
+    /// <summary>
+    /// For a product split over stock buckets, an admission ticket's one use is claimed after the reservation, in the
+    /// ticket's own bucket (its marker holds the order id): claiming it before could lose the ticket to a crash, claiming
+    /// it in the order's bucket would let one ticket serve once per bucket. A ticket used already undoes the reservation.
+    /// </summary>
+    private async Task<OrderDecision> UseTicketOnceAsync(PendingDecision decision)
+    {
+        var outcome = await decision.Task.ConfigureAwait(false);
+        if (outcome.Kind != OrderDecisionKind.Reserved || decision.Buckets is not { } buckets)
+        {
+            return outcome;
+        }
+        var marker = SplitAdmissionMarker(buckets, decision.AdmittedTicket!.Value);
+        if (await _database.StringSetAsync(marker, decision.OrderId.ToString("N"), _usedTicketRetention, When.NotExists).ConfigureAwait(false))
+        {
+            return outcome;
+        }
+        await UndoAsync(decision.Bucket, RedisKeys.Idempotency(decision.Bucket, decision.IdempotencyKey), decision.OrderId).ConfigureAwait(false);
+        return new OrderDecision(OrderDecisionKind.AdmissionAlreadyUsed);
+    }
+
+    /// <summary>Where a ticket's one use is marked for a product of several buckets: the bucket the ticket maps to.</summary>
+    public static RedisKey SplitAdmissionMarker(string[] buckets, long ticket) =>
+        RedisKeys.AdmissionUsed(buckets[(int)((ulong)ticket % (ulong)buckets.Length)], ticket);
 
     internal static OrderDecision Interpret(RedisResult result, Guid reservedOrderId)
     {
@@ -218,17 +380,45 @@ public sealed class OrderGate(
     /// Kafka refused the order: return the unit, forget the key, release the admission ticket it used and give the
     /// customer's allowance back. True when this call undid the reservation.
     /// </summary>
-    public async Task<bool> CompensateAsync(string productId, string idempotencyKey, Guid orderId, long? admittedTicket)
+    public Task<bool> CompensateAsync(string productId, string idempotencyKey, Guid orderId, long? admittedTicket)
     {
-        var result = await scripts.Compensate.EvaluateAsync(
-            _database, CompensationKeys(productId, RedisKeys.Idempotency(productId, idempotencyKey), admittedTicket), [orderId.ToString("N")]).ConfigureAwait(false);
-        return (long)result == 1;
+        var buckets = _buckets.Known(productId);
+        var bucket = buckets is null ? productId : StockBucketMap.BucketOf(buckets, idempotencyKey);
+        return UndoReservationAsync(_database, scripts, bucket, RedisKeys.Idempotency(bucket, idempotencyKey), orderId, TicketMarkers(buckets, bucket, admittedTicket));
     }
 
-    /// <summary>The keys of compensate.lua, for this gate and for the reconciler's give-back of an unresolved reservation.</summary>
-    public static RedisKey[] CompensationKeys(string productId, string idempotencyRedisKey, long? admittedTicket) => admittedTicket is { } ticket
-        ? [RedisKeys.Stock(productId), idempotencyRedisKey, RedisKeys.InFlight(productId), RedisKeys.Purchases(productId), RedisKeys.AdmissionUsed(productId, ticket)]
-        : [RedisKeys.Stock(productId), idempotencyRedisKey, RedisKeys.InFlight(productId), RedisKeys.Purchases(productId)];
+    private Task<bool> UndoAsync(string bucket, RedisKey idempotencyRedisKey, Guid orderId) =>
+        UndoReservationAsync(_database, scripts, bucket, idempotencyRedisKey, orderId, default);
+
+    /// <summary>Where the ticket's one use is marked: by the order script in the order's bucket, or claimed by the api in the ticket's bucket.</summary>
+    /// <param name="buckets">The product's stock buckets; null: one.</param>
+    public static TicketMarkers TicketMarkers(string[]? buckets, string bucket, long? admittedTicket) => admittedTicket switch
+    {
+        null => default,
+        { } ticket when buckets is null => new TicketMarkers(RedisKeys.AdmissionUsed(bucket, ticket), null),
+        { } ticket => new TicketMarkers(null, SplitAdmissionMarker(buckets, ticket)),
+    };
+
+    /// <summary>
+    /// Gives back a reservation (Kafka refused it, or the reconciler found it never reached PostgreSQL): the unit, the key,
+    /// the customer's allowance (compensate.lua, in the order's bucket), and the admission ticket it used. For this gate
+    /// and for the reconciler.
+    /// </summary>
+    public static async Task<bool> UndoReservationAsync(
+        IDatabase redis, GateScripts scripts, string bucket, RedisKey idempotencyRedisKey, Guid orderId, TicketMarkers ticket)
+    {
+        var orderIdText = orderId.ToString("N");
+        RedisKey[] keys = ticket.Used is { } used
+            ? [RedisKeys.Stock(bucket), idempotencyRedisKey, RedisKeys.InFlight(bucket), RedisKeys.Purchases(bucket), used]
+            : [RedisKeys.Stock(bucket), idempotencyRedisKey, RedisKeys.InFlight(bucket), RedisKeys.Purchases(bucket)];
+        var undone = (long)await scripts.Compensate.EvaluateAsync(redis, keys, [orderIdText]).ConfigureAwait(false) == 1;
+        if (undone && ticket.Claimed is { } claimed)
+        {
+            // Only while it still names this order: the order may have lost the ticket to another one.
+            await redis.LockReleaseAsync(claimed, orderIdText).ConfigureAwait(false);
+        }
+        return undone;
+    }
 
     /// <summary>Every tier's bucket of the product, configured or not (what an init resets).</summary>
     public static IEnumerable<RedisKey> TierRateBuckets(string productId) =>
@@ -248,3 +438,7 @@ public sealed class OrderGate(
         public string Key(string productId) => Name is null ? RedisKeys.RateBucket(productId) : RedisKeys.TierRateBucket(productId, Name);
     }
 }
+
+/// <summary>An admission ticket's one-use marker: set by the order script (<paramref name="Used"/>) or claimed by the api
+/// with the order id as its value (<paramref name="Claimed"/>, for a product of several stock buckets).</summary>
+public readonly record struct TicketMarkers(RedisKey? Used, RedisKey? Claimed);

@@ -8,13 +8,14 @@ namespace FluxGate.Api.Orders;
 /// <summary>An accepted order as far as we know it.</summary>
 /// <param name="Status"><c>accepted</c> or <c>cancelled</c>.</param>
 /// <param name="Persisted">True when PostgreSQL has it; false while it is in Kafka on its way there.</param>
-public sealed record KnownOrder(Guid OrderId, string ProductId, string UserId, string Status, bool Persisted, DateTimeOffset AcceptedAt);
+/// <param name="IdempotencyKey">The key it was placed with: which of the product's stock buckets holds it.</param>
+public sealed record KnownOrder(Guid OrderId, string ProductId, string UserId, string Status, bool Persisted, DateTimeOffset AcceptedAt, string? IdempotencyKey = null);
 
 /// <summary>
 /// Finds orders: PostgreSQL is the record; the short-lived Redis index written at acceptance covers the
 /// moment between Kafka's acknowledgement and the persister's insert.
 /// </summary>
-public sealed class OrderLookup(NpgsqlDataSource database, IConnectionMultiplexer redis)
+public sealed class OrderLookup(NpgsqlDataSource database, IConnectionMultiplexer redis, StockBucketMap bucketMap)
 {
     private static readonly TimeSpan IndexLifetime = TimeSpan.FromHours(24);
 
@@ -48,9 +49,10 @@ public sealed class OrderLookup(NpgsqlDataSource database, IConnectionMultiplexe
 
         if (ReadIndexed(await _redis.StringGetAsync(RedisKeys.AcceptedOrder(orderId))) is { } indexed)
         {
-            var cancelled = await _redis.KeyExistsAsync(RedisKeys.Cancelled(indexed.ProductId, orderId));
+            var bucket = await bucketMap.ReadBucketOfAsync(indexed.ProductId, indexed.IdempotencyKey);
+            var cancelled = await _redis.KeyExistsAsync(RedisKeys.Cancelled(bucket, orderId));
             return new KnownOrder(orderId, indexed.ProductId, indexed.UserId, cancelled ? "cancelled" : "accepted", Persisted: false,
-                indexed.AcceptedAt);
+                indexed.AcceptedAt, indexed.IdempotencyKey);
         }
         return null;
     }
@@ -75,14 +77,14 @@ public sealed class OrderLookup(NpgsqlDataSource database, IConnectionMultiplexe
     private async Task<KnownOrder?> FindPersistedAsync(Guid orderId, CancellationToken cancellationToken)
     {
         await using var command = database.CreateCommand(
-            "SELECT product_id, user_id, status, accepted_at FROM orders WHERE id = $1");
+            "SELECT product_id, user_id, status, accepted_at, idempotency_key FROM orders WHERE id = $1");
         command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = orderId });
         try
         {
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             return await reader.ReadAsync(cancellationToken)
                 ? new KnownOrder(orderId, reader.GetString(0), reader.GetString(1), reader.GetString(2), Persisted: true,
-                    reader.GetFieldValue<DateTimeOffset>(3))
+                    reader.GetFieldValue<DateTimeOffset>(3), reader.IsDBNull(4) ? null : reader.GetString(4))
                 : null;
         }
         catch (PostgresException exception) when (exception.SqlState == PostgresErrorCodes.UndefinedTable)

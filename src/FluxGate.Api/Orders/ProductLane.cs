@@ -2,17 +2,27 @@ using FluxGate.Contracts;
 
 namespace FluxGate.Api.Orders;
 
-/// <summary>An order waiting for its product's next script call; completed with Redis's decision.</summary>
-internal sealed class PendingDecision(string idempotencyKey, long? admittedTicket, Shopper shopper)
+/// <summary>An order waiting for its stock bucket's next script call; completed with Redis's decision.</summary>
+internal sealed class PendingDecision(string productId, string idempotencyKey, long? admittedTicket, Shopper shopper)
     : TaskCompletionSource<OrderDecision>(TaskCreationOptions.RunContinuationsAsynchronously)
 {
     public Guid OrderId { get; } = Guid.CreateVersion7();
+    public string ProductId { get; } = productId;
     public string IdempotencyKey { get; } = idempotencyKey;
     public long? AdmittedTicket { get; } = admittedTicket;
     public Shopper Shopper { get; } = shopper;
+
+    /// <summary>The product's buckets the order was routed by (null: one, the product's own keys).</summary>
+    public string[]? Buckets { get; set; }
+
+    /// <summary>The bucket deciding it: the product, or one of its stock buckets.</summary>
+    public string Bucket { get; set; } = productId;
+
+    /// <summary>How often it found its bucket empty and was sent again after units moved there.</summary>
+    public int FallThroughs { get; set; }
 }
 
-/// <summary>An order Kafka has, waiting for its product's next script call to mark its key accepted.</summary>
+/// <summary>An order Kafka has, waiting for its stock bucket's next script call to mark its key accepted.</summary>
 internal sealed class PendingConfirm(OrderAccepted order, byte[] json)
     : TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously)
 {
@@ -20,21 +30,23 @@ internal sealed class PendingConfirm(OrderAccepted order, byte[] json)
     public byte[] Json { get; } = json;
 }
 
-/// <summary>What one script call of a product carries: confirms first, then decisions in arrival order.</summary>
+/// <summary>What one script call of a stock bucket carries: confirms first, then decisions in arrival order.</summary>
 internal sealed record OrderBatch(List<PendingConfirm> Confirms, List<PendingDecision> Decisions);
 
 /// <summary>
-/// The orders of one product on their way to Redis. At most one script call of the product is in flight from this
-/// api; the orders that arrive meanwhile wait here and go together in the next one. An idle lane sends at once.
+/// The orders of one product (of one of its stock buckets, when split) on their way to Redis. At most one script call
+/// of the bucket is in flight from this api; the orders that arrive meanwhile wait here and go together in the next
+/// one. An idle lane sends at once.
 /// </summary>
-internal sealed class ProductLane(string productId, int maxBatch)
+internal sealed class ProductLane(string bucket, int maxBatch)
 {
     private readonly Lock _gate = new();
     private List<PendingConfirm> _confirms = [];
     private List<PendingDecision> _decisions = [];
     private bool _inFlight;
 
-    public string ProductId { get; } = productId;
+    /// <summary>The product, or the one of its stock buckets, whose keys the lane's calls use.</summary>
+    public string Bucket { get; } = bucket;
 
     /// <returns>The batch the caller must send now, or null when a call is in flight (it is sent after that one).</returns>
     public OrderBatch? Add(PendingDecision decision)

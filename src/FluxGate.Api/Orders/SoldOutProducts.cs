@@ -8,14 +8,16 @@ namespace FluxGate.Api.Orders;
 /// The products this api answers sold out without Redis. Redis's answer is exactly "sold out" for any new order of a
 /// product whose stock is 0 once no idempotency key of it can be held (a held key answers "duplicate"); the order
 /// script reports both, and the scripts that put units back publish it (<see cref="StockReturnedSubscription"/>).
-/// It may say sold out for a moment after a unit comes back; it never accepts anything.
+/// A product split over stock buckets is sold out when every bucket is (each learned on its own, by the order script or
+/// by the fall-through that found it empty). It may say sold out for a moment after a unit comes back; it never accepts
+/// anything.
 /// </summary>
 public sealed class SoldOutProducts(IOptions<OrderBatchingOptions> options, TimeProvider time)
 {
     /// <summary>How far this host's clock may be ahead of Redis's before a key Redis still holds looks expired.</summary>
     public static readonly TimeSpan ClockSkewAllowance = TimeSpan.FromSeconds(1);
 
-    private readonly ConcurrentDictionary<string, SoldOut> _products = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Empty> _buckets = new(StringComparer.Ordinal);
     private readonly Lock _changes = new();
     private readonly bool _enabled = options.Value.AnswerSoldOutLocally;
     private readonly long _recheckMs = (long)options.Value.SoldOutRecheck.TotalMilliseconds;
@@ -23,31 +25,40 @@ public sealed class SoldOutProducts(IOptions<OrderBatchingOptions> options, Time
     private long _returns;
     private bool _listening;
 
-    /// <summary>Counts every unit coming back; a sold-out answer from before the latest one is not learned.</summary>
+    /// <summary>Counts every unit coming back; an empty bucket seen before the latest one is not learned.</summary>
     public long Returns => Volatile.Read(ref _returns);
 
     /// <summary>True when Redis would answer any new order of the product "sold out" now.</summary>
-    public bool Answers(string productId)
+    /// <param name="buckets">The product's stock buckets; null for one (the product itself).</param>
+    public bool Answers(string productId, string[]? buckets = null)
     {
-        if (!_products.TryGetValue(productId, out var soldOut))
+        if (!_buckets.ContainsKey(buckets?[0] ?? productId))
         {
-            return false;
+            return false; // the common case, without reading the clock
         }
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        if (now < soldOut.CheckedAtMs + _recheckMs && now > soldOut.KeysUntilMs + _skewMs)
+        if (buckets is null)
         {
-            return true;
+            return IsEmpty(productId, now, out var keysUntilMs) && now > keysUntilMs + _skewMs;
         }
-        if (now >= soldOut.CheckedAtMs + _recheckMs)
+        long lastKeyMs = 0;
+        foreach (var bucket in buckets)
         {
-            _products.TryRemove(new KeyValuePair<string, SoldOut>(productId, soldOut)); // the next order asks Redis
+            if (!IsEmpty(bucket, now, out var keysUntilMs))
+            {
+                return false;
+            }
+            lastKeyMs = Math.Max(lastKeyMs, keysUntilMs);
         }
-        return false;
+        return now > lastKeyMs + _skewMs;
     }
 
-    /// <summary>Redis said the product has no stock left and its keys live until <paramref name="keysUntilMs"/>.</summary>
+    /// <summary>True when the bucket had no stock a moment ago and no unit came back to it since: no point asking it for some.</summary>
+    public bool IsEmpty(string bucket) => IsEmpty(bucket, time.GetUtcNow().ToUnixTimeMilliseconds(), out _);
+
+    /// <summary>Redis said the bucket (the product itself, or one of its stock buckets) has no stock left and its keys live until <paramref name="keysUntilMs"/>.</summary>
     /// <param name="returnsBefore"><see cref="Returns"/> when the call that said so was sent.</param>
-    public void Learn(string productId, long keysUntilMs, long returnsBefore)
+    public void Learn(string bucket, long keysUntilMs, long returnsBefore)
     {
         if (!_enabled)
         {
@@ -58,24 +69,24 @@ public sealed class SoldOutProducts(IOptions<OrderBatchingOptions> options, Time
             // Not while the stock-returned messages may be missed, nor if a unit came back after the call was sent.
             if (_listening && Returns == returnsBefore)
             {
-                _products[productId] = new SoldOut(time.GetUtcNow().ToUnixTimeMilliseconds(), keysUntilMs);
+                _buckets[bucket] = new Empty(time.GetUtcNow().ToUnixTimeMilliseconds(), keysUntilMs);
             }
         }
     }
 
-    /// <summary>A unit of the product came back (or its stock was set): ask Redis again.</summary>
-    public void Returned(string? productId)
+    /// <summary>A unit came back to the bucket (or its stock was set): ask Redis again.</summary>
+    public void Returned(string? bucket)
     {
         lock (_changes)
         {
             _returns++;
-            if (productId is null)
+            if (bucket is null)
             {
-                _products.Clear();
+                _buckets.Clear();
             }
             else
             {
-                _products.TryRemove(productId, out _);
+                _buckets.TryRemove(bucket, out _);
             }
         }
     }
@@ -87,9 +98,25 @@ public sealed class SoldOutProducts(IOptions<OrderBatchingOptions> options, Time
         {
             _listening = listening;
             _returns++;
-            _products.Clear();
+            _buckets.Clear();
         }
     }
 
-    private sealed record SoldOut(long CheckedAtMs, long KeysUntilMs);
+    private bool IsEmpty(string bucket, long now, out long keysUntilMs)
+    {
+        keysUntilMs = 0;
+        if (!_buckets.TryGetValue(bucket, out var empty))
+        {
+            return false;
+        }
+        if (now >= empty.CheckedAtMs + _recheckMs)
+        {
+            _buckets.TryRemove(new KeyValuePair<string, Empty>(bucket, empty)); // the next order asks Redis
+            return false;
+        }
+        keysUntilMs = empty.KeysUntilMs;
+        return true;
+    }
+
+    private sealed record Empty(long CheckedAtMs, long KeysUntilMs);
 }

@@ -18,7 +18,7 @@ public sealed partial class StockReturnedSubscription(IConnectionMultiplexer red
         redis.ConnectionRestored += OnConnectionRestored;
         try
         {
-            await redis.GetSubscriber().SubscribeAsync(Channel, (_, message) => soldOut.Returned(RedisKeys.ProductOf(message.ToString())));
+            await redis.GetSubscriber().SubscribeAsync(Channel, (_, message) => soldOut.Returned(RedisKeys.BucketOf(message.ToString())));
             soldOut.Listening(true);
         }
         catch (Exception exception) when (exception is RedisException or TimeoutException)

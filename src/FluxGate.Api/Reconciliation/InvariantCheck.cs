@@ -1,3 +1,4 @@
+using FluxGate.Api.Orders;
 using FluxGate.Contracts;
 using StackExchange.Redis;
 
@@ -13,7 +14,8 @@ namespace FluxGate.Api.Reconciliation;
 /// <item><c>postgresStockTaken</c>: initial_stock − stock in PostgreSQL (the persister's ledger).</item>
 /// </list>
 /// It holds when all four agree with nothing in between: no reservation in flight, no acknowledged event PostgreSQL
-/// lacks (<c>unpersisted</c>), and a persister caught up with Kafka.
+/// lacks (<c>unpersisted</c>), no unit moving between stock buckets (<c>inTransit</c>), and a persister caught up with Kafka.
+/// A product split over stock buckets is counted over all of them (<c>stockBuckets</c>): Redis's figures are sums.
 /// </summary>
 public sealed record InvariantReport(
     string ProductId,
@@ -32,20 +34,31 @@ public sealed record InvariantReport(
     long InFlight,
     long Unpersisted,
     long? KafkaBehind,
-    IReadOnlyList<string> Problems);
+    IReadOnlyList<string> Problems,
+    int StockBuckets = 1,
+    long InTransit = 0);
 
 /// <summary>Builds the <see cref="InvariantReport"/> of a product from Redis, PostgreSQL and Kafka.</summary>
-public sealed class InvariantCheck(IConnectionMultiplexer redis, PersistedOrders persisted, PersisterProgress progress)
+public sealed class InvariantCheck(IConnectionMultiplexer redis, StockBucketMap bucketMap, PersistedOrders persisted, PersisterProgress progress)
 {
+    private static readonly string[] LedgerCounts = ["initial", "accepted", "cancelled", "given", "received"];
     private readonly IDatabase _redis = redis.GetDatabase();
 
     /// <returns>Null when neither Redis nor PostgreSQL knows the product.</returns>
     public async Task<InvariantReport?> CheckAsync(string productId, CancellationToken cancellationToken)
     {
-        var stock = (long?)await _redis.StringGetAsync(RedisKeys.Stock(productId));
-        var ledger = (await _redis.HashGetAllAsync(RedisKeys.Ledger(productId))).ToDictionary(entry => (string)entry.Name!, entry => (long)entry.Value);
-        var inFlight = await _redis.HashLengthAsync(RedisKeys.InFlight(productId));
-        var unpersisted = await _redis.SortedSetLengthAsync(RedisKeys.Unpersisted(productId));
+        var buckets = await bucketMap.ReadAsync(productId);
+        var books = await Task.WhenAll(buckets.Select(ReadBucketAsync));
+        var stock = books[0].Stock is null ? (long?)null : books.Sum(book => book.Stock ?? 0);
+        // Bucket 0's ledger decides what exists (initializedAt, whether counts are kept); the counts are sums.
+        var ledger = books[0].Ledger;
+        foreach (var count in LedgerCounts.Where(ledger.ContainsKey))
+        {
+            ledger[count] = books.Sum(book => book.Ledger.GetValueOrDefault(count));
+        }
+        var inFlight = books.Sum(book => book.InFlight);
+        var unpersisted = books.Sum(book => book.Unpersisted);
+        var inTransit = ledger.GetValueOrDefault("given") - ledger.GetValueOrDefault("received");
 
         var product = await persisted.ProductAsync(productId, cancellationToken);
         if (stock is null && product is null)
@@ -72,7 +85,7 @@ public sealed class InvariantCheck(IConnectionMultiplexer redis, PersistedOrders
         long? accepted = ledger.TryGetValue("accepted", out var acceptedValue) ? acceptedValue : null;
         long? cancelled = ledger.TryGetValue("cancelled", out var cancelledValue) ? cancelledValue : null;
         var persistedOrders = all - persistedCancelled;
-        long? stockTaken = initial - stock;
+        long? stockTaken = initial - stock - inTransit; // units moving between buckets are stock still
         long? postgresTaken = product is null ? null : product.InitialStock - product.Stock;
 
         var problems = new List<string>();
@@ -91,6 +104,10 @@ public sealed class InvariantCheck(IConnectionMultiplexer redis, PersistedOrders
         if (inFlight > 0)
         {
             problems.Add($"{inFlight} reservation(s) are waiting for Kafka's answer or for the reconciler.");
+        }
+        if (inTransit != 0)
+        {
+            problems.Add($"{inTransit} unit(s) are moving between the product's stock buckets (the reconciler completes a move an api left unfinished).");
         }
         if (unpersisted > 0)
         {
@@ -124,8 +141,24 @@ public sealed class InvariantCheck(IConnectionMultiplexer redis, PersistedOrders
         return new InvariantReport(
             productId,
             Holds: problems.Count == 0,
-            Settled: inFlight == 0 && unpersisted == 0 && kafkaBehind == 0,
+            Settled: inFlight == 0 && unpersisted == 0 && inTransit == 0 && kafkaBehind == 0,
             accepted, cancelled, persistedOrders, persistedCancelled, stockTaken, postgresTaken,
-            initial, stock, product?.InitialStock, product?.Stock, inFlight, unpersisted, kafkaBehind, problems);
+            initial, stock, product?.InitialStock, product?.Stock, inFlight, unpersisted, kafkaBehind, problems,
+            buckets.Length, inTransit);
     }
+
+    private async Task<BucketBooks> ReadBucketAsync(string bucket)
+    {
+        var stock = _redis.StringGetAsync(RedisKeys.Stock(bucket));
+        var ledger = _redis.HashGetAllAsync(RedisKeys.Ledger(bucket));
+        var inFlight = _redis.HashLengthAsync(RedisKeys.InFlight(bucket));
+        var unpersisted = _redis.SortedSetLengthAsync(RedisKeys.Unpersisted(bucket));
+        return new BucketBooks(
+            (long?)await stock,
+            (await ledger).ToDictionary(entry => (string)entry.Name!, entry => (long)entry.Value),
+            await inFlight,
+            await unpersisted);
+    }
+
+    private sealed record BucketBooks(long? Stock, Dictionary<string, long> Ledger, long InFlight, long Unpersisted);
 }

@@ -13,7 +13,9 @@ namespace FluxGate.Api.Reconciliation;
 /// Each pass, per product, for what Kafka acknowledged before the persister's last catch-up point: drops the records of
 /// events PostgreSQL has; produces again the events it still lacks (lost from the log, not merely queued); and resolves reservations
 /// nobody confirmed or undid (the api stopped between Kafka and the answer): the order in PostgreSQL → its key is
-/// marked accepted, else the unit goes back and the key is forgotten.
+/// marked accepted, else the unit goes back and the key is forgotten. It also completes the moves of units between a
+/// product's stock buckets that an api started and did not finish. A product split over stock buckets is walked bucket by
+/// bucket: each bucket's tag is in the registry, and each order lives in one bucket.
 /// </summary>
 /// <remarks>
 /// Every step is idempotent (the persister drops a repeated order by id; the scripts act only on a record still
@@ -29,6 +31,7 @@ public sealed partial class OrderReconciler(
     IOptions<ReconciliationOptions> options,
     IOptions<IdempotencyOptions> idempotency,
     IOptions<KafkaProducerOptions> kafka,
+    StockBucketMap bucketMap,
     ILogger<OrderReconciler> logger) : BackgroundService
 {
     private const int MaxSamples = 3600;
@@ -92,10 +95,15 @@ public sealed partial class OrderReconciler(
         {
             var records = _redis.SortedSetLengthAsync(RedisKeys.Unpersisted(productId));
             var reservations = _redis.HashLengthAsync(RedisKeys.InFlight(productId));
-            return (productId, Records: await records, Reservations: await reservations);
+            var transfers = _redis.HashLengthAsync(RedisKeys.Transfers(productId));
+            return (productId, Records: await records, Reservations: await reservations, Transfers: await transfers);
         }));
-        foreach (var (productId, records, reservations) in pending)
+        foreach (var (productId, records, reservations, transfers) in pending)
         {
+            if (transfers > 0)
+            {
+                await CompleteTransfersAsync(productId, now);
+            }
             if (records > 0)
             {
                 await SettleUnpersistedAsync(productId, now, drainedAsOf, cancellationToken);
@@ -261,14 +269,46 @@ public sealed partial class OrderReconciler(
             else
             {
                 // The same give-back as Kafka's refusal: the unit, the key, the admission ticket and the customer's allowance.
-                var keys = OrderGate.CompensationKeys(productId, reservation.IdempotencyRedisKey, reservation.AdmissionTicket);
-                returned += (int)(long)await scripts.Compensate.EvaluateAsync(_redis, keys, [orderId]);
+                var buckets = await bucketMap.ReadAsync(StockBuckets.ProductOf(productId));
+                var ticket = OrderGate.TicketMarkers(buckets.Length == 1 ? null : buckets, productId, reservation.AdmissionTicket);
+                returned += await OrderGate.UndoReservationAsync(_redis, scripts, productId, reservation.IdempotencyRedisKey, reservation.OrderId, ticket) ? 1 : 0;
             }
         }
         metrics.Resolved(accepted, accepted: true);
         metrics.Resolved(returned, accepted: false);
         LogResolved(productId, accepted, returned);
     }
+
+    /// <summary>
+    /// Units this bucket gave to another bucket of its product longer ago than any api takes to hand them over: the api
+    /// stopped in between. They join the receiver now (exactly once: a move completed already is a no-op) and the record goes.
+    /// </summary>
+    private async Task CompleteTransfersAsync(string bucket, long now)
+    {
+        var key = RedisKeys.Transfers(bucket);
+        var completed = 0;
+        foreach (var entry in await _redis.HashGetAllAsync(key))
+        {
+            if (StockTransfer.Parse(entry.Value) is not { } transfer)
+            {
+                await _redis.HashDeleteAsync(key, entry.Name);
+                continue;
+            }
+            if (transfer.GivenAtMs + (long)_options.MinimumAge.TotalMilliseconds > now)
+            {
+                continue; // its api is probably handing it over right now
+            }
+            completed += await OrderGate.ReceiveAsync(_redis, scripts, transfer.Receiver, entry.Name!, transfer.Units, transfer.Sale) ? 1 : 0;
+            await _redis.HashDeleteAsync(key, entry.Name);
+        }
+        if (completed > 0)
+        {
+            LogTransfersCompleted(bucket, completed);
+        }
+    }
+
+    [LoggerMessage(LogLevel.Warning, "Completed {Count} moves of units from stock bucket {Bucket} that the api which started them did not finish")]
+    private partial void LogTransfersCompleted(string bucket, int count);
 
     [LoggerMessage(LogLevel.Warning, "Produced {Produced} events of product {ProductId} again ({Failed} failed, retried next pass): Kafka had " +
         "acknowledged them, yet PostgreSQL lacked them after the persister caught up past them (lost from the log)")]

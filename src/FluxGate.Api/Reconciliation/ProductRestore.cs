@@ -95,8 +95,27 @@ public sealed partial class ProductRestore(
             return new RestoreResult(RestoreStatus.AlreadyPresent);
         }
         await _redis.SetAddAsync(RedisKeys.Products, productId);
+        await RetireOtherStockBucketsAsync(productId);
         LogRestored(productId, stock, restoredKeys, all - cancelled);
         return new RestoreResult(RestoreStatus.Restored, stock, restoredKeys);
+    }
+
+    /// <summary>
+    /// PostgreSQL knows the product's stock, not how it was split: it comes back as one bucket, with all of it. Stock
+    /// buckets of it that Redis kept are emptied and told so, so an api routing by the old split is refused there and
+    /// learns the product's one bucket (their reservations in flight are still confirmed or reconciled where they are).
+    /// </summary>
+    private async Task RetireOtherStockBucketsAsync(string productId)
+    {
+        foreach (var member in await _redis.SetMembersAsync(RedisKeys.Products))
+        {
+            var bucket = (string)member!;
+            if (bucket != productId && StockBuckets.ProductOf(bucket) == productId)
+            {
+                await _redis.HashSetAsync(RedisKeys.Ledger(bucket), StockBuckets.CountField, 1);
+                await _redis.StringSetAsync(RedisKeys.Stock(bucket), 0);
+            }
+        }
     }
 
     [LoggerMessage(LogLevel.Warning, "Restored product {ProductId} from PostgreSQL: stock {Stock}, {Keys} idempotency keys, {Orders} orders since its last init")]

@@ -18,5 +18,11 @@ public sealed class GateScripts
     /// <summary>The admin restore of a product Redis lost: its idempotency keys.</summary>
     public RedisScript RestoreKeys { get; } = RedisScript.FromResource("restore_keys");
 
-    public IEnumerable<RedisScript> All => [OrderBatch, Compensate, Init, Cancel, Resolve, Restore, RestoreKeys];
+    /// <summary>Fall-through between a product's stock buckets: units leave the bucket that has them…</summary>
+    public RedisScript StockGive { get; } = RedisScript.FromResource("stock_give");
+
+    /// <summary>…and join the bucket whose orders found it empty, exactly once.</summary>
+    public RedisScript StockReceive { get; } = RedisScript.FromResource("stock_receive");
+
+    public IEnumerable<RedisScript> All => [OrderBatch, Compensate, Init, Cancel, Resolve, Restore, RestoreKeys, StockGive, StockReceive];
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using FluxGate.WaitingRoom.Options;
 using FluxGate.WaitingRoom.Telemetry;
 using Microsoft.Extensions.Options;
+using FluxGate.Contracts;
 using StackExchange.Redis;
 
 namespace FluxGate.WaitingRoom.Queue;
@@ -30,6 +31,10 @@ public sealed class WaitingQueue(
         RedisValue[] values = [Rate, (long)_options.TicketTtl.TotalMilliseconds];
 
         var reply = await RunAsync(JoinScript, keys, values);
+        if (reply.Code == SoldOut && await OtherStockBucketsHaveUnitsAsync(productId))
+        {
+            reply = await RunAsync(JoinScript, keys, [.. values, ElsewhereHasUnits]);
+        }
         var status = ToStatus(productId, reply, ticket: reply.Ticket);
         metrics.Joined(status);
         return status;
@@ -40,7 +45,44 @@ public sealed class WaitingQueue(
     {
         RedisKey[] keys = [QueueKeys.Issued(productId), QueueKeys.Serving(productId), FluxGate.Contracts.RedisKeys.Stock(productId)];
         var reply = await RunAsync(PollScript, keys, [Rate]);
+        if (reply.Code == SoldOut && await OtherStockBucketsHaveUnitsAsync(productId))
+        {
+            reply = await RunAsync(PollScript, keys, [Rate, ElsewhereHasUnits]);
+        }
         return ToStatus(productId, reply, ticket);
+    }
+
+    private const int SoldOut = 1;
+    private static readonly RedisValue ElsewhereHasUnits = "1";
+
+    /// <summary>
+    /// The scripts see the stock of the product's first bucket only (their keys share its slot). For a product split over
+    /// several stock buckets, an empty first bucket is checked against the others before the line closes: an order whose
+    /// bucket is empty is still served from another one.
+    /// </summary>
+    private async Task<bool> OtherStockBucketsHaveUnitsAsync(string productId)
+    {
+        var database = redis.GetDatabase();
+        var count = (int?)await RunReadAsync(database.HashGetAsync(FluxGate.Contracts.RedisKeys.Ledger(productId), StockBuckets.CountField)) ?? 1;
+        if (count <= 1)
+        {
+            return false;
+        }
+        var buckets = StockBuckets.Of(productId, Math.Min(count, StockBuckets.Max));
+        var stocks = await RunReadAsync(Task.WhenAll(buckets.Skip(1).Select(bucket => database.StringGetAsync(FluxGate.Contracts.RedisKeys.Stock(bucket)))));
+        return stocks.Any(stock => (long?)stock > 0);
+    }
+
+    private static async Task<T> RunReadAsync<T>(Task<T> read)
+    {
+        try
+        {
+            return await read;
+        }
+        catch (Exception exception) when (exception is RedisConnectionException or RedisTimeoutException or TimeoutException)
+        {
+            throw new QueueUnavailableException(exception);
+        }
     }
 
     private RedisValue Rate => _options.AdmissionRatePerSecond.ToString("R", CultureInfo.InvariantCulture);

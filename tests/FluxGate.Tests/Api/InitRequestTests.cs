@@ -66,4 +66,35 @@ public class InitRequestTests
         Assert.Equal(400, error!.StatusCode);
         Assert.StartsWith("maxPerCustomer must be a positive integer", error.Message);
     }
+
+    [Fact]
+    public void Stock_buckets_are_optional_and_default_to_one()
+    {
+        Assert.Equal(1, InitRequest.Parse("""{"productId":"p","quantity":5}"""u8, out _)?.StockBuckets);
+        Assert.Equal(new InitRequest("p", 5, null, 4), InitRequest.Parse("""{"productId":"p","quantity":5,"stockBuckets":4}"""u8, out var error));
+        Assert.Null(error);
+        Assert.Equal(16, InitRequest.Parse("""{"productId":"p","quantity":5,"stockBuckets":16}"""u8, out _)?.StockBuckets);
+    }
+
+    [Theory]
+    [InlineData("""{"productId":"p","quantity":5,"stockBuckets":0}""")]
+    [InlineData("""{"productId":"p","quantity":5,"stockBuckets":17}""")]
+    [InlineData("""{"productId":"p","quantity":5,"stockBuckets":2.5}""")]
+    [InlineData("""{"productId":"p","quantity":5,"stockBuckets":"2"}""")]
+    [InlineData("""{"productId":"p","quantity":5,"stockBuckets":null}""")]
+    public void Stock_buckets_outside_one_to_sixteen_are_refused(string json)
+    {
+        Assert.Null(InitRequest.Parse(Encoding.UTF8.GetBytes(json), out var error));
+        Assert.Equal(400, error!.StatusCode);
+        Assert.Equal("stockBuckets must be an integer from 1 to 16; leave it out for 1", error.Message);
+    }
+
+    [Fact]
+    public void A_purchase_limit_needs_one_stock_bucket()
+    {
+        Assert.Null(InitRequest.Parse("""{"productId":"p","quantity":5,"maxPerCustomer":1,"stockBuckets":2}"""u8, out var error));
+        Assert.Equal(400, error!.StatusCode);
+        Assert.StartsWith("maxPerCustomer needs stockBuckets 1", error.Message);
+        Assert.NotNull(InitRequest.Parse("""{"productId":"p","quantity":5,"maxPerCustomer":1,"stockBuckets":1}"""u8, out _));
+    }
 }

@@ -132,15 +132,16 @@ public class OrderBatchRedisTests(RedisFixture redis)
 
         var result = (RedisResult[])(await _scripts.OrderBatch.EvaluateAsync(redis.Database,
             [.. shared, .. keys.Select(key => (RedisKey)RedisKeys.Idempotency(productId, key))],
-            [.. settings, .. keys.SelectMany((_, i) => new RedisValue[] { orderIds[i], "n", customers[i], "" })]))!;
+            [.. settings, .. keys.SelectMany((_, i) => new RedisValue[] { orderIds[i], "n", customers[i], "", 1 })]))!;
 
         Assert.Equal(0, (long)result[0]); // stock left
         Assert.True((long)result[1] > DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()); // keys-until
-        Assert.Equal(0, (long)result[2]);
-        Assert.Equal("p:" + orderIds[0], (string?)result[3]);
-        Assert.Equal(5, (long)result[4]); // the purchase limit, before the rate
-        Assert.Equal(0, (long)result[5]);
-        Assert.Equal(1, (long)result[6]); // sold out
+        Assert.Equal(1, (long)result[2]); // stock buckets: the product's own keys
+        Assert.Equal(0, (long)result[3]);
+        Assert.Equal("p:" + orderIds[0], (string?)result[4]);
+        Assert.Equal(5, (long)result[5]); // the purchase limit, before the rate
+        Assert.Equal(0, (long)result[6]);
+        Assert.Equal(1, (long)result[7]); // sold out
         Assert.Equal(2, (long)await redis.Database.HashGetAsync(RedisKeys.Purchases(productId), "c:c1") + (long)await redis.Database.HashGetAsync(RedisKeys.Purchases(productId), "c:c2"));
         Assert.Equal(0, (double)await redis.Database.HashGetAsync(RedisKeys.RateBucket(productId), "tokens"), precision: 2);
     }
@@ -228,7 +229,8 @@ public class OrderBatchRedisTests(RedisFixture redis)
             var order = await gate.DecideAsync(productId, "k", null, Anyone);
             Assert.True(await gate.CompensateAsync(productId, "k", order.OrderId, null));
             await _scripts.Init.EvaluateAsync(redis.Database,
-                [RedisKeys.Stock(productId), RedisKeys.RateBucket(productId), RedisKeys.Ledger(productId), RedisKeys.Purchases(productId)], [5, 0, ""]);
+                [RedisKeys.Stock(productId), RedisKeys.RateBucket(productId), RedisKeys.Ledger(productId), RedisKeys.Purchases(productId),
+                    RedisKeys.Transfers(productId)], [5, 0, "", 1]);
 
             await WaitUntilAsync(() => { lock (returned) { return returned.Count(id => id == productId) == 2; } });
         }

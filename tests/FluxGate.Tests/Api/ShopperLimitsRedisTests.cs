@@ -245,10 +245,10 @@ public class ShopperLimitsRedisTests(RedisFixture redis)
         // What the reconciler reads and runs for a reservation PostgreSQL does not have.
         var record = InFlightReservation.Parse(orderId, await redis.Database.HashGetAsync(RedisKeys.InFlight(productId), orderId))!;
         Assert.Equal(customer, record.CustomerId);
-        var returned = await _scripts.Compensate.EvaluateAsync(redis.Database,
-            OrderGate.CompensationKeys(productId, record.IdempotencyRedisKey, record.AdmissionTicket), [orderId]);
+        var returned = await OrderGate.UndoReservationAsync(redis.Database, _scripts, productId, record.IdempotencyRedisKey, record.OrderId,
+            OrderGate.TicketMarkers(null, productId, record.AdmissionTicket));
 
-        Assert.Equal(1, (long)returned);
+        Assert.True(returned);
         Assert.Equal(100, await StockAsync(productId));
         Assert.Equal(OrderDecisionKind.Reserved, (await gate.DecideAsync(productId, "k1", null, Anonymous(customer))).Kind);
     }

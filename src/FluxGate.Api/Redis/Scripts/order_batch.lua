@@ -1,28 +1,33 @@
 -- One call for the orders of one product that arrived together: first confirms the orders Kafka has acknowledged,
 -- then decides the new ones one after the other, in arrival order, exactly as one call per order would (duplicate key,
 -- sold out, the customer's purchase limit, the rate limits or instead a one-time admission token, then reserve).
--- Shared state (stock, buckets, clock) is read once and written once; every key carries the product's hash tag, so
--- the call is valid on a cluster.
+-- Shared state (stock, buckets, clock) is read once and written once; every key carries the hash tag of the product,
+-- or of the one stock bucket of it that the call is for, so the call is valid on a cluster. A product split over K
+-- stock buckets enforces 1/K of its rates in each (its orders spread evenly over them).
 --
 -- KEYS[1] stock    KEYS[2] in-flight records    KEYS[3] purchases    KEYS[4] unpersisted events    KEYS[5] ledger
 -- KEYS[6] keys-until (when the product's last idempotency key expires: what lets an api answer sold-out alone)
 -- KEYS[7] the authenticated tier's rate bucket    KEYS[8] the anonymous tier's (both the product's bucket without tiers)
 -- then per confirm: its idempotency key; then per decision: its idempotency key, the shopper's rate bucket (only with a
--- per-shopper limit), the admission-used marker (only with a ticket).
+-- per-shopper limit), the admission-used marker (only with a ticket, and only for a product of one stock bucket: with
+-- several, the api claims the ticket before the call, in the ticket's own bucket).
 --
 -- ARGV[1] confirms    ARGV[2] decisions    ARGV[3] idempotency TTL (ms)    ARGV[4] how long an unresolved "p:" key
 -- outlives its TTL (ms)    ARGV[5] admission-used TTL (ms)    ARGV[6] ARGV[7] authenticated permits/s, burst
 -- ARGV[8] ARGV[9] anonymous permits/s, burst    ARGV[10] ARGV[11] per-shopper permits/s (0: none), burst
 -- then per confirm: order id, the OrderAccepted event (JSON); then per decision: order id, tier ("a" or "n"),
--- customer id, admission ticket or "".
+-- customer id, admission ticket or "", how many stock buckets the api routed it by (when the product now has another
+-- count, it was initialized again meanwhile: the order is not decided, code 6, and the answer says the count).
 --
 -- In-flight record: order id -> "<reserved at ms>:<ticket>:<idempotency key>", plus "\n<customer id>" when the order
 -- counts against a purchase limit.
 --
--- Returns { stock left (-1: never initialized), keys-until (ms), a result per confirm, a result per decision }.
+-- Returns { stock left (-1: never initialized), keys-until (ms), the product's count of stock buckets (only known with
+-- decisions: else 0), a result per confirm, a result per decision }.
 -- A confirm: 1, or 0 when the reservation was already resolved (by the reconciler, or undone).
 -- A decision: the key's value ("p:<id>" in flight, "a:<id>" accepted) for a known key, else 0 reserved, 1 sold out,
--- 2 rate limited, 3 never initialized, 4 admission token already used, 5 purchase limit reached.
+-- 2 rate limited, 3 never initialized, 4 admission token already used, 5 purchase limit reached, 6 routed by another
+-- count of stock buckets.
 
 local confirms = tonumber(ARGV[1])
 local decisions = tonumber(ARGV[2])
@@ -65,11 +70,17 @@ end
 
 local stock = tonumber(redis.call('GET', KEYS[1]))
 local taken = 0
+local stockBuckets = 0
 if decisions > 0 then
+  stockBuckets = tonumber(redis.call('HGET', KEYS[5], 'stockBuckets')) or 1
   local limit = stock and tonumber(redis.call('HGET', KEYS[3], 'max'))
   local pendingTtl = ttl + tonumber(ARGV[4])
-  local shopperRate = tonumber(ARGV[10])
-  local shopperBurst = tonumber(ARGV[11])
+  local shopperRate = tonumber(ARGV[10]) / stockBuckets
+  local shopperBurst = math.max(1, tonumber(ARGV[11]) / stockBuckets)
+  local authenticatedRate = tonumber(ARGV[6]) / stockBuckets
+  local authenticatedBurst = math.max(1, tonumber(ARGV[7]) / stockBuckets)
+  local anonymousRate = tonumber(ARGV[8]) / stockBuckets
+  local anonymousBurst = math.max(1, tonumber(ARGV[9]) / stockBuckets)
   local buckets = {}
   local reserved = {}
 
@@ -94,7 +105,8 @@ if decisions > 0 then
   local key = 8 + confirms
   for i = 1, decisions do
     local orderId, tier, customerId, ticket = ARGV[arg + 1], ARGV[arg + 2], ARGV[arg + 3], ARGV[arg + 4]
-    arg = arg + 4
+    local routedBy = tonumber(ARGV[arg + 5])
+    arg = arg + 5
     local idempotencyKey = KEYS[key + 1]
     key = key + 1
     local shopperBucket, usedMarker
@@ -102,14 +114,16 @@ if decisions > 0 then
       shopperBucket = KEYS[key + 1]
       key = key + 1
     end
-    if ticket ~= '' then
+    if ticket ~= '' and routedBy == 1 then
       usedMarker = KEYS[key + 1]
       key = key + 1
     end
 
     local result
-    local held = redis.call('GET', idempotencyKey)
-    if held then
+    local held = routedBy == stockBuckets and redis.call('GET', idempotencyKey)
+    if routedBy ~= stockBuckets then
+      result = 6
+    elseif held then
       result = held
     elseif not stock then
       result = 3
@@ -124,11 +138,14 @@ if decisions > 0 then
         if not redis.call('SET', usedMarker, '1', 'NX', 'PX', ARGV[5]) then
           result = 4
         end
+      elseif ticket ~= '' then
+        -- Claimed by the api before the call (several stock buckets): it replaces the rate buckets all the same.
+        result = nil
       else
         -- Both buckets must have a token, and a refusal takes none: a shopper over their own rate does not drain the tier.
         local own = shopperBucket and bucket(shopperBucket, shopperRate, shopperBurst)
-        local shared = tier == 'a' and bucket(KEYS[7], tonumber(ARGV[6]), tonumber(ARGV[7]))
-          or bucket(KEYS[8], tonumber(ARGV[8]), tonumber(ARGV[9]))
+        local shared = tier == 'a' and bucket(KEYS[7], authenticatedRate, authenticatedBurst)
+          or bucket(KEYS[8], anonymousRate, anonymousBurst)
         if (own and own.left < 1) or shared.left < 1 then
           result = 2
         else
@@ -184,6 +201,7 @@ else
   keysUntil = tonumber(redis.call('GET', KEYS[6])) or 0
 end
 
+table.insert(results, 1, stockBuckets)
 table.insert(results, 1, keysUntil)
 table.insert(results, 1, stock and (stock - taken) or -1)
 return results
