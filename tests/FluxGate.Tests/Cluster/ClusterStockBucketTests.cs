@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Net.WebSockets;
 using System.Text.Json;
+using FluxGate.Api.Redis;
 using FluxGate.Contracts;
 using FluxGate.Tests.Infrastructure;
 using FluxGate.Tests.Recovery;
@@ -121,6 +122,30 @@ public sealed class ClusterStockBucketTests(ClusterGraphFixture graph, ITestOutp
             Assert.Equal(3, report.GetProperty("stockTaken").GetInt64());
             Assert.Equal(0, report.GetProperty("inTransit").GetInt64());
             await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", timeout.Token);
+        });
+
+    [Fact]
+    public Task A_move_between_buckets_that_its_api_left_unfinished_is_completed_by_the_reconciler() =>
+        graph.WithLogsOnFailureAsync(output, async () =>
+        {
+            var productId = Shop.NewProduct("moving");
+            await InitAsync(productId, 10, 2);
+            var buckets = StockBuckets.Of(productId, 2);
+
+            // An api took 3 units from bucket 1 for bucket 0 and stopped before handing them over.
+            var given = (RedisResult[])(await new GateScripts().StockGive.EvaluateAsync(_redis.GetDatabase(),
+                [RedisKeys.Stock(buckets[1]), RedisKeys.Ledger(buckets[1]), RedisKeys.Transfers(buckets[1]), RedisKeys.KeysUntil(buckets[1])],
+                [3, Guid.NewGuid().ToString("N"), buckets[0], 2]))!;
+            Assert.Equal(3, (long)given[0]);
+            var moving = await _shop.InvariantsAsync(productId);
+            Assert.True(moving.GetProperty("inTransit").GetInt64() is 0 or 3, moving.ToString()); // 0 if the reconciler was quick
+
+            var report = await _shop.UntilInvariantsHoldAsync(productId);
+            Assert.Equal(0, report.GetProperty("inTransit").GetInt64());
+            Assert.Equal(10, report.GetProperty("stock").GetInt64());
+            Assert.Equal(10, await StockAsync(productId));
+            Assert.Equal(new long[] { 8, 2 }, await Task.WhenAll(buckets.Select(BucketStockAsync)));
+            Assert.Equal(0, await _redis.GetDatabase().HashLengthAsync(RedisKeys.Transfers(buckets[1])));
         });
 
     private async Task InitAsync(string productId, int quantity, int stockBuckets)
