@@ -237,7 +237,8 @@ public sealed class ClusterEndToEndTests(ClusterGraphFixture graph, ITestOutputH
         await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", timeout.Token);
     });
 
-    private static async Task<JsonElement> ReceiveAsync(ClientWebSocket socket, CancellationToken cancellationToken)
+    /// <summary>One message of the <c>/events</c> socket, as JSON.</summary>
+    internal static async Task<JsonElement> ReceiveAsync(ClientWebSocket socket, CancellationToken cancellationToken)
     {
         var buffer = new byte[4096];
         var result = await socket.ReceiveAsync(buffer, cancellationToken);

@@ -86,7 +86,7 @@ public sealed class ClusterStockBucketTests(ClusterGraphFixture graph, ITestOutp
             var endpoint = new UriBuilder(graph.App.GetEndpoint("api")) { Scheme = "ws", Path = "/events", Query = $"productId={productId}" }.Uri;
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
             await socket.ConnectAsync(endpoint, timeout.Token);
-            Assert.Equal(3, (await ReceiveAsync(socket, timeout.Token)).GetProperty("stock").GetInt64()); // the sum
+            Assert.Equal(3, (await ClusterEndToEndTests.ReceiveAsync(socket, timeout.Token)).GetProperty("stock").GetInt64()); // the sum
 
             var sold = new List<OrderAttempt>();
             foreach (var key in keys.Take(3))
@@ -169,15 +169,8 @@ public sealed class ClusterStockBucketTests(ClusterGraphFixture graph, ITestOutp
 
     private static async Task UntilStockEventAsync(ClientWebSocket socket, long stock, CancellationToken cancellationToken)
     {
-        while ((await ReceiveAsync(socket, cancellationToken)).GetProperty("stock").GetInt64() != stock)
+        while ((await ClusterEndToEndTests.ReceiveAsync(socket, cancellationToken)).GetProperty("stock").GetInt64() != stock)
         {
         }
-    }
-
-    private static async Task<JsonElement> ReceiveAsync(ClientWebSocket socket, CancellationToken cancellationToken)
-    {
-        var buffer = new byte[4096];
-        var result = await socket.ReceiveAsync(buffer, cancellationToken);
-        return JsonDocument.Parse(buffer.AsMemory(0, result.Count)).RootElement.Clone();
     }
 }
