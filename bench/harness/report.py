@@ -70,10 +70,12 @@ def markdown(document):
         + (" — MACHINE BUSY (other work took >10% of a core during a run, or load ≥ 2 at start; see 'other'): "
            "numbers are provisional" if document.get("machine_busy") else ""),
         f"wrk -t{settings['threads']} -c{settings['connections']} -d{settings['duration']} "
-        f"(warm-up {settings['warmup']}); ceiling: redis-benchmark EVALSHA order_batch.lua -c{ceiling.get('connections', '?')} "
-        f"-P{ceiling.get('pipeline', '?')} = {_fmt(ceiling.get('rps'))} decisions/s one per call with a new key each, "
-        f"{_fmt(ceiling.get('batch_decisions_per_s'))} in calls of {ceiling.get('batch', '?')} "
-        f"(one repeated key, the duplicate path: {_fmt(ceiling.get('duplicate_path_rps'))} calls/s)",
+        f"(warm-up {settings['warmup']})"
+        + (f"; ceiling: redis-benchmark EVALSHA order_batch.lua -c{ceiling.get('connections', '?')} "
+           f"-P{ceiling.get('pipeline', '?')} = {_fmt(ceiling.get('rps'))} decisions/s one per call with a new key each, "
+           f"{_fmt(ceiling.get('batch_decisions_per_s'))} in calls of {ceiling.get('batch', '?')} "
+           f"(one repeated key, the duplicate path: {_fmt(ceiling.get('duplicate_path_rps'))} calls/s)"
+           if ceiling else "; no single-Redis ceiling in this run"),
         "",
         "| scenario | req/s | orders/s | p50 ms | p90 ms | p99 ms | p99.9 ms | statuses | api µs/req | api µs/order "
         "| api RSS MB | ÷ ceiling | invariants | drain s |",
