@@ -185,9 +185,10 @@ def cluster_ceiling(cluster, connections, pipeline, requests, idempotency_ttl_ms
 
     def run_together(k, decisions):
         calls = max(1, requests // decisions // k)
-        processes, cpu_before = [], {}
+        processes, cpu_before, stock_before = [], {}, {}
         for tag, port in list(zip(tags, order))[:k]:
             node = cluster.node(port)
+            stock_before[port] = node.get_int(f"fg:{{{tag}}}:stock")
             command = benchmark_command(node, shas[port], tag, per_decision, idempotency_ttl_ms, max(1, connections // k),
                                         pipeline, calls, decisions)
             if shard_pids and port in shard_pids:
@@ -200,6 +201,11 @@ def cluster_ceiling(cluster, connections, pipeline, requests, idempotency_ttl_ms
             ended = max(ended, time.time())
             if process.returncode != 0:
                 raise RuntimeError(f"redis-benchmark on :{port} failed: {stderr.strip()}")
+            # As redis_ceiling: the calls must have reserved, else the script answered something else (its layout).
+            taken = stock_before[port] - cluster.node(port).get_int(f"fg:{{{tag}}}:stock")
+            if taken < calls * decisions * 0.99:
+                raise RuntimeError(f"redis-benchmark on :{port} reserved only {taken} of {calls * decisions} decisions: "
+                                   "the script did not decide as expected")
             shards.append({"port": port, "tag": tag, "decisions": calls * decisions,
                            "decisions_per_s": round(benchmark_rps(stdout) * decisions)})
         for shard in shards:
