@@ -148,6 +148,58 @@ public sealed class ClusterStockBucketTests(ClusterGraphFixture graph, ITestOutp
             Assert.Equal(0, await _redis.GetDatabase().HashLengthAsync(RedisKeys.Transfers(buckets[1])));
         });
 
+    [Fact]
+    public Task A_split_product_whose_first_bucket_was_lost_is_restored_as_one_bucket_from_postgres() =>
+        graph.WithLogsOnFailureAsync(output, async () =>
+        {
+            var productId = Shop.NewProduct("restore-split");
+            await InitAsync(productId, 10, 2);
+            var buckets = StockBuckets.Of(productId, 2);
+            var keys = new[] { 0, 0, 1, 1 }.Select((bucket, i) => Enumerable.Range(0, int.MaxValue).Select(n => $"{productId}-{i}-{n}")
+                .First(key => StockBuckets.IndexOf(key, 2) == bucket)).ToList();
+            var orders = new List<OrderAttempt>();
+            foreach (var key in keys)
+            {
+                orders.Add(await _shop.OrderAsync(productId, key, "buyer"));
+            }
+            Assert.All(orders, order => Assert.True(order.Accepted, order.ToString()));
+            await _shop.UntilInvariantsHoldAsync(productId);
+
+            // The master of bucket 0 loses the product's keys (bucket 1's master keeps its own).
+            var master = _redis.GetServer((RedisKey)RedisKeys.Stock(productId));
+            await foreach (var key in master.KeysAsync(pattern: $"fg:{{{productId}}}:*"))
+            {
+                await _redis.GetDatabase().KeyDeleteAsync(key);
+            }
+
+            using (var restore = await Api.PostAsync($"/admin/restore/{productId}", null))
+            {
+                var body = await restore.Content.ReadAsStringAsync();
+                output.WriteLine(body);
+                Assert.Equal(HttpStatusCode.OK, restore.StatusCode);
+                var restored = JsonDocument.Parse(body).RootElement;
+                Assert.Equal(6, restored.GetProperty("stock").GetInt64());
+                Assert.Equal(4, restored.GetProperty("keys").GetInt32());
+            }
+
+            // One bucket with all of PostgreSQL's stock; the other emptied and told so.
+            Assert.Equal(new long[] { 6, 0 }, await Task.WhenAll(buckets.Select(BucketStockAsync)));
+            Assert.Equal(1, (int)await _redis.GetDatabase().HashGetAsync(RedisKeys.Ledger(buckets[1]), StockBuckets.CountField));
+            for (var i = 0; i < orders.Count; i++)
+            {
+                var replay = await _shop.OrderAsync(productId, keys[i], "buyer");
+                Assert.Equal("ignored", replay.Outcome);
+                Assert.Equal(orders[i].OrderId, replay.OrderId);
+            }
+            Assert.True((await _shop.OrderAsync(productId, $"{productId}-after", "next")).Accepted);
+            Assert.Equal(5, await StockAsync(productId));
+
+            var report = await _shop.UntilInvariantsHoldAsync(productId);
+            Assert.Equal(1, report.GetProperty("stockBuckets").GetInt32());
+            Assert.Equal(5, report.GetProperty("persisted").GetInt64());
+            Assert.Empty(await _shop.KeysOrderedTwiceAsync(productId));
+        });
+
     private async Task InitAsync(string productId, int quantity, int stockBuckets)
     {
         using var init = await Api.PostAsJsonAsync("/init", new { productId, quantity, stockBuckets });
