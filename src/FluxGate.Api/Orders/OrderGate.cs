@@ -32,6 +32,9 @@ public sealed partial class OrderGate(
     private const int ValuesPerDecision = 5;
     private const int HeaderResults = 3;
 
+    /// <summary>The order script's answer for an order routed by a count of stock buckets the product no longer has.</summary>
+    private const long RoutedByAnotherCount = 6;
+
     /// <summary>How often one order may find its bucket emptied again by others after units moved there for it.</summary>
     private const int MaxFallThroughs = 8;
 
@@ -75,20 +78,21 @@ public sealed partial class OrderGate(
     public Task<bool> ConfirmAsync(OrderAccepted order, byte[]? json = null)
     {
         var confirm = new PendingConfirm(order, json ?? OrderEventSerializer.Serialize(order));
-        var lane = LaneOf(BucketOf(order.ProductId, order.IdempotencyKey));
+        var lane = LaneOf(BucketOf(order.ProductId, _buckets.Known(order.ProductId), order.IdempotencyKey));
         SendIfIdle(lane, lane.Add(confirm));
         return confirm.Task;
     }
 
-    /// <summary>The bucket of the product's orders with this key, as this api knows the product.</summary>
-    private string BucketOf(string productId, string idempotencyKey) =>
-        _buckets.Known(productId) is { } buckets ? StockBucketMap.BucketOf(buckets, idempotencyKey) : productId;
+    /// <summary>The bucket of the product's orders with this key.</summary>
+    /// <param name="buckets">The product's stock buckets as this api knows them; null: one.</param>
+    private static string BucketOf(string productId, string[]? buckets, string idempotencyKey) =>
+        buckets is null ? productId : StockBucketMap.BucketOf(buckets, idempotencyKey);
 
     /// <param name="buckets">The product's stock buckets as this api knows them; null: one.</param>
     private void Route(PendingDecision decision, string[]? buckets)
     {
         decision.Buckets = buckets;
-        decision.Bucket = buckets is null ? decision.ProductId : StockBucketMap.BucketOf(buckets, decision.IdempotencyKey);
+        decision.Bucket = BucketOf(decision.ProductId, buckets, decision.IdempotencyKey);
         var lane = LaneOf(decision.Bucket);
         SendIfIdle(lane, lane.Add(decision));
     }
@@ -244,8 +248,6 @@ public sealed partial class OrderGate(
         }
     }
 
-    private const long RoutedByAnotherCount = 6;
-
     /// <summary>
     /// The orders' bucket is empty: move units to it from the product's other buckets (as many as there are orders, from
     /// the first buckets that have some), then decide the orders there again. Sold out only when no bucket had any.
@@ -338,7 +340,8 @@ public sealed partial class OrderGate(
         {
             return outcome;
         }
-        await UndoAsync(decision.Bucket, RedisKeys.Idempotency(decision.Bucket, decision.IdempotencyKey), decision.OrderId).ConfigureAwait(false);
+        await UndoReservationAsync(_database, scripts, decision.Bucket, RedisKeys.Idempotency(decision.Bucket, decision.IdempotencyKey), decision.OrderId, default)
+            .ConfigureAwait(false);
         return new OrderDecision(OrderDecisionKind.AdmissionAlreadyUsed);
     }
 
@@ -383,12 +386,9 @@ public sealed partial class OrderGate(
     public Task<bool> CompensateAsync(string productId, string idempotencyKey, Guid orderId, long? admittedTicket)
     {
         var buckets = _buckets.Known(productId);
-        var bucket = buckets is null ? productId : StockBucketMap.BucketOf(buckets, idempotencyKey);
+        var bucket = BucketOf(productId, buckets, idempotencyKey);
         return UndoReservationAsync(_database, scripts, bucket, RedisKeys.Idempotency(bucket, idempotencyKey), orderId, TicketMarkers(buckets, bucket, admittedTicket));
     }
-
-    private Task<bool> UndoAsync(string bucket, RedisKey idempotencyRedisKey, Guid orderId) =>
-        UndoReservationAsync(_database, scripts, bucket, idempotencyRedisKey, orderId, default);
 
     /// <summary>Where the ticket's one use is marked: by the order script in the order's bucket, or claimed by the api in the ticket's bucket.</summary>
     /// <param name="buckets">The product's stock buckets; null: one.</param>
