@@ -89,7 +89,7 @@ public static class RedisKeys
     /// <summary>The product id in a key of <see cref="Stock"/>'s form, of the product or of one of its stock buckets; or null.</summary>
     public static string? ProductOf(string key) => BucketOf(key) is { } bucket ? StockBuckets.ProductOf(bucket) : null;
 
-    /// <summary>Set of every product id initialized or restored: what the reconciler walks.</summary>
+    /// <summary>Set of every product id initialized or restored, and of the tags of its other stock buckets: what the reconciler walks.</summary>
     public const string Products = "fg:products";
 
     /// <summary>String: which api instance runs the reconciler now (a short lease).</summary>
