@@ -172,6 +172,15 @@ start_graph() {
       redis-cli -h "${redis%:*}" -p "${redis##*:}" config set appendonly "$BENCH_REDIS_APPENDONLY" >/dev/null
     done
   fi
+  if [[ -n "${BENCH_REDIS_CONFIG:-}" ]]; then
+    # Any other server setting for an experiment, e.g. "auto-aof-rewrite-percentage 0": CONFIG SET on every master.
+    local redis
+    for redis in $(python3 -c 'import json, sys; print(" ".join(p for p in json.load(open(sys.argv[1]))["connectionStrings"]["redis"].split(",") if "=" not in p))' "$endpoints"); do
+      log "redis $redis: CONFIG SET $BENCH_REDIS_CONFIG"
+      # shellcheck disable=SC2086 # the setting's words are CONFIG SET's arguments
+      redis-cli -h "${redis%:*}" -p "${redis##*:}" config set $BENCH_REDIS_CONFIG >/dev/null
+    done
+  fi
 }
 
 build_release() {
