@@ -42,14 +42,9 @@ def _redis_io(before, after, requests):
     }
 
 
-def run_scenario(scenario, run_id, api, redis: Redis, postgres: Postgres, graph: procstat.Graph, settings, drain_timeout):
-    product = f"bench-{scenario.name}-{run_id}"
-    warmup_product = f"{product}-warmup"
-    stock_key = f"fg:{{{product}}}:stock"
-
-    api.init_stock(warmup_product, scenario.stock)
-    api.init_stock(product, scenario.stock)
-
+def _warm_up_and_measure(scenario, run_id, api, redis_stats, postgres, graph, settings, drain_timeout, product, warmup_product):
+    """The warm-up on its own product, then the measured wrk run with every process's CPU, Redis's stats (redis_stats:
+    one server's or every master's), the load average, the api's runtime counters and peak RSS around it."""
     # Warm-up on its own product: JIT, connection pools and Kafka batches settle; the measured product stays clean.
     warmup = load.run_wrk(api.url, settings, settings.warmup, warmup_product, scenario.mode, f"{run_id}w")
     if warmup.result["accepted"]:
@@ -60,13 +55,26 @@ def run_scenario(scenario, run_id, api, redis: Redis, postgres: Postgres, graph:
     procstat.reset_peak_rss(api_pid)
     counters = RuntimeCounters(api_pid)
     load_before = os.getloadavg()
-    redis_before = redis.stats()
+    redis_before = redis_stats()
     before = graph.snapshot()
     run = load.run_wrk(api.url, settings, settings.duration, product, scenario.mode, f"{run_id}m")
     after = graph.snapshot()
-    redis_after = redis.stats()
+    redis_after = redis_stats()
     load_after = os.getloadavg()
-    api_rss = procstat.peak_rss_mb(api_pid)
+    return (warmup, run, counters, before, after, redis_before, redis_after, load_before, load_after,
+            procstat.peak_rss_mb(api_pid))
+
+
+def run_scenario(scenario, run_id, api, redis: Redis, postgres: Postgres, graph: procstat.Graph, settings, drain_timeout):
+    product = f"bench-{scenario.name}-{run_id}"
+    warmup_product = f"{product}-warmup"
+    stock_key = f"fg:{{{product}}}:stock"
+
+    api.init_stock(warmup_product, scenario.stock)
+    api.init_stock(product, scenario.stock)
+
+    (warmup, run, counters, before, after, redis_before, redis_after, load_before, load_after, api_rss) = _warm_up_and_measure(
+        scenario, run_id, api, redis.stats, postgres, graph, settings, drain_timeout, product, warmup_product)
 
     # Invariants: every reservation (stock taken) was accepted (key 'a:'), is a row in PostgreSQL, and wrk saw
     # the 200s - except for responses still in flight when wrk stopped (at most one per connection).
@@ -215,22 +223,9 @@ def run_cluster_scenario(scenario, run_id, api, cluster, postgres: Postgres, gra
     api.init_stock(product, scenario.stock, bucket_count)
     owners = cluster.slot_owners()
 
-    warmup = load.run_wrk(api.url, settings, settings.warmup, warmup_product, scenario.mode, f"{run_id}w")
-    if warmup.result["accepted"]:
-        wait_for_rows(postgres, warmup_product, warmup.result["accepted"], drain_timeout)
-
     shard_roles = [r for r in graph.redis_roles() if r.startswith("redis:")]
-    api_pid = graph.pids.get("api")
-    procstat.reset_peak_rss(api_pid)
-    counters = RuntimeCounters(api_pid)
-    load_before = os.getloadavg()
-    redis_before = cluster.stats()
-    before = graph.snapshot()
-    run = load.run_wrk(api.url, settings, settings.duration, product, scenario.mode, f"{run_id}m")
-    after = graph.snapshot()
-    redis_after = cluster.stats()
-    load_after = os.getloadavg()
-    api_rss = procstat.peak_rss_mb(api_pid)
+    (warmup, run, counters, before, after, redis_before, redis_after, load_before, load_after, api_rss) = _warm_up_and_measure(
+        scenario, run_id, api, cluster.stats, postgres, graph, settings, drain_timeout, product, warmup_product)
 
     # Drain: until PostgreSQL holds every unit the buckets gave out when the load stopped (reservations in flight
     # included), then until the api's own report holds.
