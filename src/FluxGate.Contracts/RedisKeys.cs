@@ -37,7 +37,10 @@ public static class RedisKeys
     /// <summary>String: set once when an order is cancelled and its unit returned (exactly-once cancel).</summary>
     public static string Cancelled(string productId, Guid orderId) => $"fg:{{{productId}}}:cancelled:{orderId:N}";
 
-    /// <summary>String: the <see cref="OrderAccepted"/> event's JSON; finds an accepted order by id before PostgreSQL has it.</summary>
+    /// <summary>
+    /// String: the <see cref="OrderAccepted"/> event, as the api's compact record of it; finds an accepted order by id
+    /// before PostgreSQL has it.
+    /// </summary>
     public static string AcceptedOrder(Guid orderId) => $"fg:order:{orderId:N}";
 
     /// <summary>
@@ -48,8 +51,8 @@ public static class RedisKeys
     public static string InFlight(string productId) => $"fg:{{{productId}}}:inflight";
 
     /// <summary>
-    /// Sorted set: the JSON of each accepted order (and of each cancel) Kafka acknowledged, scored by when (unix ms),
-    /// kept until PostgreSQL has it; the reconciler produces it again if the Kafka log lost it.
+    /// Sorted set: each accepted order (and each cancel) Kafka acknowledged, as the api's compact record of the event,
+    /// scored by when (unix ms), kept until PostgreSQL has it; the reconciler produces it again if the Kafka log lost it.
     /// </summary>
     public static string Unpersisted(string productId) => $"fg:{{{productId}}}:unpersisted";
 

@@ -66,11 +66,10 @@ public sealed partial class OrderEventProducer : IDisposable
         return config;
     }
 
-    /// <param name="json">The event already serialized (<see cref="OrderEventSerializer"/>), when the caller needs those bytes too.</param>
-    public async Task<DeliveryOutcome> ProduceAsync(OrderEvent orderEvent, byte[]? json = null)
+    public async Task<DeliveryOutcome> ProduceAsync(OrderEvent orderEvent)
     {
         var producer = CurrentProducer();
-        var message = new Message<string, byte[]> { Key = orderEvent.ProductId, Value = json ?? OrderEventSerializer.Serialize(orderEvent) };
+        var message = new Message<string, byte[]> { Key = orderEvent.ProductId, Value = OrderEventSerializer.Serialize(orderEvent) };
         using var activity = ProduceTracing.Start(_activitySource, message);
         var started = Stopwatch.GetTimestamp();
         try

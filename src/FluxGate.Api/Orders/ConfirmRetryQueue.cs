@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using FluxGate.Api.Redis;
 using FluxGate.Contracts;
 
 namespace FluxGate.Api.Orders;
@@ -45,23 +46,23 @@ public sealed partial class ConfirmRetryQueue : BackgroundService
     public int Pending => Volatile.Read(ref _pending);
 
     /// <summary>Marks the order's key accepted now or, when Redis fails, in the background. Never throws.</summary>
-    /// <param name="json">The event as Kafka has it, when the caller has serialized it already.</param>
-    public async Task ConfirmAsync(OrderAccepted order, byte[]? json = null)
+    /// <param name="record">The order as Redis keeps it (<see cref="OrderEventRecord"/>), when the caller has encoded it already.</param>
+    public async Task ConfirmAsync(OrderAccepted order, byte[]? record = null)
     {
         try
         {
-            await _confirm(order, json).ConfigureAwait(false);
+            await _confirm(order, record).ConfigureAwait(false);
         }
         catch (Exception exception)
         {
-            Defer(order, json, exception);
+            Defer(order, record, exception);
         }
     }
 
-    private void Defer(OrderAccepted order, byte[]? json, Exception exception)
+    private void Defer(OrderAccepted order, byte[]? record, Exception exception)
     {
         Interlocked.Increment(ref _pending); // before the loop can see it
-        if (_deferred.Writer.TryWrite(new Deferred(order, json, _time.GetUtcNow() + RetryFor)))
+        if (_deferred.Writer.TryWrite(new Deferred(order, record, _time.GetUtcNow() + RetryFor)))
         {
             LogDeferred(_logger, order.OrderId, order.ProductId, exception);
         }
@@ -139,7 +140,7 @@ public sealed partial class ConfirmRetryQueue : BackgroundService
         try
         {
             // 0 (already resolved, by an earlier attempt Redis ran late or by the reconciler) is as good as 1.
-            await _confirm(deferred.Order, deferred.Json).ConfigureAwait(false);
+            await _confirm(deferred.Order, deferred.Record).ConfigureAwait(false);
             return true;
         }
         catch (Exception)
@@ -151,7 +152,7 @@ public sealed partial class ConfirmRetryQueue : BackgroundService
     private static TimeSpan Delay(int round) =>
         TimeSpan.FromMilliseconds(Math.Min(MaxDelay.TotalMilliseconds, FirstDelay.TotalMilliseconds * Math.Pow(2, Math.Min(round, 10))));
 
-    private readonly record struct Deferred(OrderAccepted Order, byte[]? Json, DateTimeOffset GiveUpAt);
+    private readonly record struct Deferred(OrderAccepted Order, byte[]? Record, DateTimeOffset GiveUpAt);
 
     [LoggerMessage(LogLevel.Warning, "Order {OrderId} of product {ProductId} is in Kafka (accepted) but Redis did not take its confirm; retrying in the background")]
     private static partial void LogDeferred(ILogger logger, Guid orderId, string productId, Exception exception);

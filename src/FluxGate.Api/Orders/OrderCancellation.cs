@@ -68,7 +68,7 @@ public sealed class OrderCancellation(
             redis,
             [RedisKeys.Stock(bucket), RedisKeys.Cancelled(bucket, order.OrderId),
                 RedisKeys.Unpersisted(bucket), RedisKeys.Ledger(bucket), RedisKeys.Purchases(bucket)],
-            [MarkerLifetimeMs, OrderEventSerializer.Serialize(cancel), order.UserId, order.AcceptedAt.ToUnixTimeMilliseconds()]);
+            [MarkerLifetimeMs, OrderEventRecord.Encode(cancel), order.UserId, order.AcceptedAt.ToUnixTimeMilliseconds()]);
         return (long)returned == 1;
     }
 }

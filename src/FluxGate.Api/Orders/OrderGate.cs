@@ -75,9 +75,10 @@ public sealed partial class OrderGate(
     /// until PostgreSQL has it (the reconciler produces it again if the Kafka log lost it).
     /// </summary>
     /// <returns>True, or false when the reservation was already resolved (by the reconciler, or undone).</returns>
-    public Task<bool> ConfirmAsync(OrderAccepted order, byte[]? json = null)
+    /// <param name="record">The order as Redis keeps it (<see cref="OrderEventRecord"/>), when the caller has encoded it already.</param>
+    public Task<bool> ConfirmAsync(OrderAccepted order, byte[]? record = null)
     {
-        var confirm = new PendingConfirm(order, json ?? OrderEventSerializer.Serialize(order));
+        var confirm = new PendingConfirm(order, record ?? OrderEventRecord.Encode(order));
         var lane = LaneOf(BucketOf(order.ProductId, _buckets.Known(order.ProductId), order.IdempotencyKey));
         SendIfIdle(lane, lane.Add(confirm));
         return confirm.Task;
@@ -167,7 +168,7 @@ public sealed partial class OrderGate(
         {
             keys[key++] = RedisKeys.Idempotency(bucket, confirm.Order.IdempotencyKey);
             values[value++] = confirm.Order.OrderId.ToString("N");
-            values[value++] = confirm.Json;
+            values[value++] = confirm.Record;
         }
         foreach (var decision in batch.Decisions)
         {

@@ -1,4 +1,5 @@
 using FluxGate.Api.Kafka;
+using FluxGate.Api.Redis;
 using FluxGate.Clients;
 using FluxGate.Contracts;
 
@@ -33,17 +34,17 @@ public sealed partial class OrderIntake(
     private async Task<OrderResult> HandOverAsync(OrderRequest order, string idempotencyKey, Guid orderId, long? admittedTicket)
     {
         var accepted = new OrderAccepted(orderId, order.ProductId, order.UserId, idempotencyKey, time.GetUtcNow());
-        // Kafka, the status index and the recovery record keep the same bytes: serialized once.
-        var json = OrderEventSerializer.Serialize(accepted);
-        var delivery = await producer.ProduceAsync(accepted, json);
+        var delivery = await producer.ProduceAsync(accepted);
 
         switch (delivery)
         {
             case DeliveryOutcome.Persisted:
                 // Kafka has the order, so it is accepted whatever Redis does next: a confirm Redis cannot take now is
                 // retried in the background, and the key answers "in progress" (never a second order) until it lands.
-                lookup.IndexAccepted(accepted, json);
-                await confirms.ConfirmAsync(accepted, json);
+                // The status index and the unpersisted record keep the same bytes: encoded once.
+                var record = OrderEventRecord.Encode(accepted);
+                lookup.IndexAccepted(accepted, record);
+                await confirms.ConfirmAsync(accepted, record);
                 return new OrderResult(OrderOutcome.Accepted, orderId);
 
             case DeliveryOutcome.NotPersisted:

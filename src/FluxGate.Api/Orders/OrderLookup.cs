@@ -1,4 +1,4 @@
-using System.Text.Json;
+using FluxGate.Api.Redis;
 using FluxGate.Contracts;
 using Npgsql;
 using StackExchange.Redis;
@@ -29,12 +29,13 @@ public sealed class OrderLookup(NpgsqlDataSource database, IConnectionMultiplexe
 
     /// <summary>
     /// Fire-and-forget: the index only serves status lookups, so the order's answer never waits for it. The value is
-    /// the order's event as Kafka has it (JSON): every field comes back exactly as given, whatever characters it holds.
+    /// the order's <see cref="OrderEventRecord"/>: every field comes back exactly as given.
     /// </summary>
-    public void IndexAccepted(OrderAccepted order, byte[]? json = null) =>
+    /// <param name="record">The order's record, when the caller has encoded it already.</param>
+    public void IndexAccepted(OrderAccepted order, byte[]? record = null) =>
         _redis.StringSet(
             RedisKeys.AcceptedOrder(order.OrderId),
-            json ?? OrderEventSerializer.Serialize(order),
+            record ?? OrderEventRecord.Encode(order),
             IndexLifetime,
             flags: CommandFlags.FireAndForget);
 
@@ -57,22 +58,9 @@ public sealed class OrderLookup(NpgsqlDataSource database, IConnectionMultiplexe
         return null;
     }
 
-    /// <returns>The indexed order, or null when there is none or it is not an order event (an older index format).</returns>
-    internal static OrderAccepted? ReadIndexed(RedisValue value)
-    {
-        if (value.IsNullOrEmpty)
-        {
-            return null;
-        }
-        try
-        {
-            return OrderEventSerializer.Deserialize((byte[])value!) as OrderAccepted;
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
+    /// <returns>The indexed order, or null when there is none or it is not an accepted order (an older index format).</returns>
+    internal static OrderAccepted? ReadIndexed(RedisValue value) =>
+        value.IsNullOrEmpty ? null : OrderEventRecord.Decode((byte[])value!) as OrderAccepted;
 
     private async Task<KnownOrder?> FindPersistedAsync(Guid orderId, CancellationToken cancellationToken)
     {

@@ -23,11 +23,12 @@ internal sealed class PendingDecision(string productId, string idempotencyKey, l
 }
 
 /// <summary>An order Kafka has, waiting for its stock bucket's next script call to mark its key accepted.</summary>
-internal sealed class PendingConfirm(OrderAccepted order, byte[] json)
+internal sealed class PendingConfirm(OrderAccepted order, byte[] record)
     : TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously)
 {
     public OrderAccepted Order { get; } = order;
-    public byte[] Json { get; } = json;
+    /// <summary>The order as the unpersisted records keep it (<see cref="Redis.OrderEventRecord"/>).</summary>
+    public byte[] Record { get; } = record;
 }
 
 /// <summary>What one script call of a stock bucket carries: confirms first, then decisions in arrival order.</summary>

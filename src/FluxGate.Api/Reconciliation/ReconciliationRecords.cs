@@ -1,5 +1,5 @@
 using System.Globalization;
-using System.Text.Json;
+using FluxGate.Api.Redis;
 using FluxGate.Contracts;
 using StackExchange.Redis;
 
@@ -65,19 +65,8 @@ public sealed record UnpersistedEvent(RedisValue Member, long RecordedAtMs, Orde
         _ => true, // nothing the reconciler can do with it: let it go
     };
 
-    public static UnpersistedEvent From(SortedSetEntry entry)
-    {
-        OrderEvent? orderEvent;
-        try
-        {
-            orderEvent = OrderEventSerializer.Deserialize((byte[])entry.Element!);
-        }
-        catch (JsonException)
-        {
-            orderEvent = null;
-        }
-        return new UnpersistedEvent(entry.Element, (long)entry.Score, orderEvent);
-    }
+    public static UnpersistedEvent From(SortedSetEntry entry) =>
+        new(entry.Element, (long)entry.Score, OrderEventRecord.Decode((byte[])entry.Element!));
 }
 
 /// <summary>

@@ -3,7 +3,7 @@
 -- Kafka log lost it. The customer's allowance comes back too, unless the order predates the product's last init
 -- (which started everyone's counts afresh).
 -- KEYS[1] stock    KEYS[2] cancelled marker    KEYS[3] unpersisted events    KEYS[4] ledger    KEYS[5] purchases
--- ARGV[1] marker TTL (ms)    ARGV[2] the OrderCancelled event (JSON)    ARGV[3] customer id
+-- ARGV[1] marker TTL (ms)    ARGV[2] the OrderCancelled event (OrderEventRecord)    ARGV[3] customer id
 -- ARGV[4] when the order was accepted (unix ms)
 -- Returns 1 when this call returned the unit, 0 when the order was already cancelled.
 if redis.call('SET', KEYS[2], '1', 'NX', 'PX', ARGV[1]) then

@@ -15,7 +15,7 @@
 -- ARGV[1] confirms    ARGV[2] decisions    ARGV[3] idempotency TTL (ms)    ARGV[4] how long an unresolved "p:" key
 -- outlives its TTL (ms)    ARGV[5] admission-used TTL (ms)    ARGV[6] ARGV[7] authenticated permits/s, burst
 -- ARGV[8] ARGV[9] anonymous permits/s, burst    ARGV[10] ARGV[11] per-shopper permits/s (0: none), burst
--- then per confirm: order id, the OrderAccepted event (JSON); then per decision: order id, tier ("a" or "n"),
+-- then per confirm: order id, the OrderAccepted event (OrderEventRecord); then per decision: order id, tier ("a" or "n"),
 -- customer id, admission ticket or "", how many stock buckets the api routed it by (when the product now has another
 -- count, it was initialized again meanwhile: the order is not decided, code 6, and the answer says the count).
 --

@@ -1,0 +1,79 @@
+using System.Text;
+using FluxGate.Api.Redis;
+using FluxGate.Contracts;
+
+namespace FluxGate.Tests.Api;
+
+/// <summary>Redis's compact copy of an order event: what the status index and the unpersisted records hold.</summary>
+public class OrderEventRecordTests
+{
+    [Theory]
+    [InlineData("u1", "k1")]
+    [InlineData("quote \" backslash \\ colon : brace { pipe |", "key|with,separators:{and}\"quotes\"")]
+    [InlineData("Zoë 用户 😀", "~!")]
+    public void An_accepted_order_comes_back_exactly_as_given(string userId, string key)
+    {
+        // 100 ns precision, as the api's clock gives it.
+        var accepted = new OrderAccepted(Guid.CreateVersion7(), "ps5:disc-1.0_x", userId, key,
+            new DateTimeOffset(2026, 12, 1, 21, 30, 37, TimeSpan.Zero).AddTicks(7_872_321));
+
+        var record = OrderEventRecord.Encode(accepted);
+
+        Assert.Equal(accepted, OrderEventRecord.Decode(record));
+        Assert.Equal(accepted.AcceptedAt.UtcTicks, ((OrderAccepted)OrderEventRecord.Decode(record)!).AcceptedAt.UtcTicks);
+    }
+
+    [Fact]
+    public void A_cancel_comes_back_exactly_as_given()
+    {
+        var cancel = new OrderCancelled(Guid.CreateVersion7(), "p1", DateTimeOffset.UtcNow);
+
+        Assert.Equal(cancel, OrderEventRecord.Decode(OrderEventRecord.Encode(cancel)));
+    }
+
+    [Fact]
+    public void The_longest_fields_the_input_rules_allow_fit()
+    {
+        var accepted = new OrderAccepted(Guid.CreateVersion7(), new string('p', InputRules.MaxProductIdLength),
+            string.Concat(Enumerable.Repeat("用", InputRules.MaxUserIdLength)), new string('~', InputRules.MaxIdempotencyKeyLength),
+            DateTimeOffset.MaxValue);
+
+        Assert.Equal(accepted, OrderEventRecord.Decode(OrderEventRecord.Encode(accepted)));
+    }
+
+    [Fact]
+    public void It_is_about_half_the_size_of_the_event_Kafka_carries()
+    {
+        var accepted = new OrderAccepted(Guid.CreateVersion7(), "bench-p1", "ur1t1-1000000011", "r1t1-1000000011", DateTimeOffset.UtcNow);
+
+        Assert.True(OrderEventRecord.Encode(accepted).Length * 2 < OrderEventSerializer.Serialize(accepted).Length + 40,
+            $"{OrderEventRecord.Encode(accepted).Length} bytes against {OrderEventSerializer.Serialize(accepted).Length}");
+    }
+
+    [Fact]
+    public void Events_an_older_api_kept_as_JSON_are_still_read()
+    {
+        var accepted = new OrderAccepted(Guid.CreateVersion7(), "p1", "u1", "k1", DateTimeOffset.UtcNow);
+        var cancel = new OrderCancelled(Guid.CreateVersion7(), "p1", DateTimeOffset.UtcNow);
+
+        Assert.Equal(accepted, OrderEventRecord.Decode(OrderEventSerializer.Serialize(accepted)));
+        Assert.Equal(cancel, OrderEventRecord.Decode(OrderEventSerializer.Serialize(cancel)));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("{not json")]
+    [InlineData("ps5|user|1764000000000")]
+    [InlineData("A\n0193a1b2c3d47e5f8a9b0c1d2e3f4a5b\n638000000000000000\np\nk")] // a field short
+    [InlineData("A\n0193a1b2c3d47e5f8a9b0c1d2e3f4a5b\n638000000000000000\np\nk\nu\nextra")]
+    [InlineData("C\n0193a1b2c3d47e5f8a9b0c1d2e3f4a5b\n638000000000000000\np\nu")]
+    [InlineData("A\nnot-a-guid\n638000000000000000\np\nk\nu")]
+    [InlineData("A\n0193a1b2c3d47e5f8a9b0c1d2e3f4a5b\n-5\np\nk\nu")]
+    [InlineData("A\n0193a1b2c3d47e5f8a9b0c1d2e3f4a5b\n63800000000000000x\np\nk\nu")]
+    [InlineData("A\n0193a1b2c3d47e5f8a9b0c1d2e3f4a5b\n99999999999999999999\np\nk\nu")]
+    [InlineData("X\n0193a1b2c3d47e5f8a9b0c1d2e3f4a5b\n638000000000000000\np")]
+    public void Anything_else_is_no_event(string stored)
+    {
+        Assert.Null(OrderEventRecord.Decode(Encoding.UTF8.GetBytes(stored)));
+    }
+}
