@@ -35,6 +35,8 @@ local ttl = tonumber(ARGV[3])
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
 local nowMs = math.floor(now / 1000)
+-- Numbers given to redis.call are formatted with printf each time (one per order for a score or a TTL): once here.
+local nowMsText = string.format('%d', nowMs)
 local keysUntil = 0
 local results = {}
 
@@ -50,10 +52,10 @@ if confirms > 0 then
     local key = KEYS[8 + i]
     local pending = redis.call('GET', key) == 'p:' .. ids[i]
     if records[i] or pending then
-      events[#events + 1] = nowMs
+      events[#events + 1] = nowMsText
       events[#events + 1] = ARGV[11 + 2 * i]
       if pending then
-        redis.call('SET', key, 'a:' .. ids[i], 'PX', ttl)
+        redis.call('SET', key, 'a:' .. ids[i], 'PX', ARGV[3])
         keysUntil = nowMs + ttl
       end
       results[i] = 1
@@ -75,6 +77,7 @@ if decisions > 0 then
   stockBuckets = tonumber(redis.call('HGET', KEYS[5], 'stockBuckets')) or 1
   local limit = stock and tonumber(redis.call('HGET', KEYS[3], 'max'))
   local pendingTtl = ttl + tonumber(ARGV[4])
+  local pendingTtlText = string.format('%d', pendingTtl)
   local shopperRate = tonumber(ARGV[10]) / stockBuckets
   local shopperBurst = math.max(1, tonumber(ARGV[11]) / stockBuckets)
   local authenticatedRate = tonumber(ARGV[6]) / stockBuckets
@@ -159,7 +162,7 @@ if decisions > 0 then
       end
       if not result then
         taken = taken + 1
-        local record = nowMs .. ':' .. ticket .. ':' .. idempotencyKey
+        local record = nowMsText .. ':' .. ticket .. ':' .. idempotencyKey
         if limit then
           redis.call('HINCRBY', KEYS[3], customer, 1)
           -- Compensation and the reconciler give the allowance back from here (the idempotency key never holds a newline).
@@ -167,7 +170,7 @@ if decisions > 0 then
         end
         -- The in-flight record keeps the reservation findable until Kafka's answer confirms or undoes it, so a crash in
         -- between is resolved by the reconciler; until then the key must not expire, or a retry could order twice.
-        redis.call('SET', idempotencyKey, 'p:' .. orderId, 'PX', pendingTtl)
+        redis.call('SET', idempotencyKey, 'p:' .. orderId, 'PX', pendingTtlText)
         keysUntil = nowMs + pendingTtl
         reserved[#reserved + 1] = orderId
         reserved[#reserved + 1] = record
