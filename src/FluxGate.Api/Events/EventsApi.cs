@@ -7,11 +7,12 @@ namespace FluxGate.Api.Events;
 
 public static class EventsApi
 {
+    public const string Path = "/events";
     public const int MaxProductsPerConnection = 20;
 
     public static IEndpointRouteBuilder MapEventsApi(this IEndpointRouteBuilder app)
     {
-        app.Map("/events", StreamAsync)
+        app.Map(Path, StreamAsync)
             .WithName("InventoryEvents")
             .WithSummary("WebSocket: real-time inventory of ?productId=a&productId=b (JSON text messages)")
             .UnavailableWith("Inventory feed unavailable; retry shortly");
