@@ -3,8 +3,8 @@
     python3 bench/harness/aof_bytes.py <state>/redis/appendonlydir/appendonly.aof.<n>.incr.aof [orders]
 
 The file is RESP (every write command as an array of bulk strings, MULTI/EXEC around a script's writes). Keys are
-shown by shape: the hash tag as {p}, the idempotency key and order id as *. With the number of orders written meanwhile
-(e.g. wrk's accepted count, with the index `SET fg:order:*` as a check), it prints bytes per order too.
+shown by shape: the hash tag as {p} (an order's status index as {#slot}), the idempotency key and order id as *. With the number of orders written meanwhile
+(e.g. wrk's accepted count, with the status index `SET fg:{#slot}:order:*` as a check), it prints bytes per order too.
 """
 
 import collections
@@ -13,8 +13,9 @@ import sys
 
 
 def shape(key):
-    key = re.sub(r"\{[^}]*\}", "{p}", key.decode("latin-1"))
-    return re.sub(r"(:idem:|^fg:order:|:cancelled:|:admitted:).*", r"\1*", key)
+    key = re.sub(r"\{#\d+\}", "{#slot}", key.decode("latin-1"))
+    key = re.sub(r"\{[^}#][^}]*\}", "{p}", key)
+    return re.sub(r"(:idem:|:order:|:cancelled:|:admitted:).*", r"\1*", key)
 
 
 def commands(data):

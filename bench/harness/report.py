@@ -152,7 +152,7 @@ def shard_lines(scenarios):
         "orders; 'own' divides by the orders its buckets decided (initial + received − given − stock of each bucket it "
         "owns); commands from INFO stats and INFO commandstats, each redis.call inside a script counted; evalsha = the "
         "batched decision and confirm calls; other = the other commands per order, those inside the scripts included "
-        "(the status index SETEX fg:order:<id> has no hash tag, so it lands on any master):",
+        "(the status index is written by the confirm script, in the slot of the order's bucket):",
         "",
         "| scenario | K | master | slots | buckets | orders decided (share) | CPU s | µs/order | µs/own order "
         "| cmds/order | cmds/read | evalsha calls | µs/evalsha | other cmds/order (top) |",

@@ -41,7 +41,12 @@ public static class RedisKeys
     /// String: the <see cref="OrderAccepted"/> event, as the api's compact record of it; finds an accepted order by id
     /// before PostgreSQL has it.
     /// </summary>
-    public static string AcceptedOrder(Guid orderId) => $"fg:order:{orderId:N}";
+    /// <remarks>In the slot the order id carries (<see cref="OrderIds"/>): that of its stock bucket.</remarks>
+    public static string AcceptedOrder(Guid orderId) =>
+        $"fg:{{{RedisHashSlot.TagOf(OrderIds.SlotOf(orderId))}}}:order:{orderId:N}";
+
+    /// <summary>The status index as apis before <see cref="OrderIds"/> wrote it (kept 24 h): still read after an upgrade.</summary>
+    public static string AcceptedOrderUntagged(Guid orderId) => $"fg:order:{orderId:N}";
 
     /// <summary>
     /// Hash: order id (N format) → <c>&lt;reserved at, unix ms&gt;:&lt;admission ticket or empty&gt;:&lt;idempotency Redis key&gt;</c>, from

@@ -1,5 +1,4 @@
 using System.Threading.Channels;
-using FluxGate.Api.Redis;
 using FluxGate.Contracts;
 
 namespace FluxGate.Api.Orders;
@@ -24,7 +23,7 @@ public sealed partial class ConfirmRetryQueue : BackgroundService
 
     private readonly Channel<Deferred> _deferred = Channel.CreateBounded<Deferred>(
         new BoundedChannelOptions(Capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
-    private readonly Func<OrderAccepted, byte[]?, Task> _confirm;
+    private readonly Func<OrderAccepted, Task> _confirm;
     private readonly TimeProvider _time;
     private readonly ILogger<ConfirmRetryQueue> _logger;
     private int _pending;
@@ -35,7 +34,7 @@ public sealed partial class ConfirmRetryQueue : BackgroundService
     }
 
     /// <summary>With a confirm step of the test's own (one that fails as Redis would).</summary>
-    internal ConfirmRetryQueue(Func<OrderAccepted, byte[]?, Task> confirm, TimeProvider time, ILogger<ConfirmRetryQueue> logger)
+    internal ConfirmRetryQueue(Func<OrderAccepted, Task> confirm, TimeProvider time, ILogger<ConfirmRetryQueue> logger)
     {
         _confirm = confirm;
         _time = time;
@@ -46,23 +45,22 @@ public sealed partial class ConfirmRetryQueue : BackgroundService
     public int Pending => Volatile.Read(ref _pending);
 
     /// <summary>Marks the order's key accepted now or, when Redis fails, in the background. Never throws.</summary>
-    /// <param name="record">The order as Redis keeps it (<see cref="OrderEventRecord"/>), when the caller has encoded it already.</param>
-    public async Task ConfirmAsync(OrderAccepted order, byte[]? record = null)
+    public async Task ConfirmAsync(OrderAccepted order)
     {
         try
         {
-            await _confirm(order, record).ConfigureAwait(false);
+            await _confirm(order).ConfigureAwait(false);
         }
         catch (Exception exception)
         {
-            Defer(order, record, exception);
+            Defer(order, exception);
         }
     }
 
-    private void Defer(OrderAccepted order, byte[]? record, Exception exception)
+    private void Defer(OrderAccepted order, Exception exception)
     {
         Interlocked.Increment(ref _pending); // before the loop can see it
-        if (_deferred.Writer.TryWrite(new Deferred(order, record, _time.GetUtcNow() + RetryFor)))
+        if (_deferred.Writer.TryWrite(new Deferred(order, _time.GetUtcNow() + RetryFor)))
         {
             LogDeferred(_logger, order.OrderId, order.ProductId, exception);
         }
@@ -140,7 +138,7 @@ public sealed partial class ConfirmRetryQueue : BackgroundService
         try
         {
             // 0 (already resolved, by an earlier attempt Redis ran late or by the reconciler) is as good as 1.
-            await _confirm(deferred.Order, deferred.Record).ConfigureAwait(false);
+            await _confirm(deferred.Order).ConfigureAwait(false);
             return true;
         }
         catch (Exception)
@@ -152,7 +150,7 @@ public sealed partial class ConfirmRetryQueue : BackgroundService
     private static TimeSpan Delay(int round) =>
         TimeSpan.FromMilliseconds(Math.Min(MaxDelay.TotalMilliseconds, FirstDelay.TotalMilliseconds * Math.Pow(2, Math.Min(round, 10))));
 
-    private readonly record struct Deferred(OrderAccepted Order, byte[]? Record, DateTimeOffset GiveUpAt);
+    private readonly record struct Deferred(OrderAccepted Order, DateTimeOffset GiveUpAt);
 
     [LoggerMessage(LogLevel.Warning, "Order {OrderId} of product {ProductId} is in Kafka (accepted) but Redis did not take its confirm; retrying in the background")]
     private static partial void LogDeferred(ILogger logger, Guid orderId, string productId, Exception exception);

@@ -29,6 +29,7 @@ public sealed partial class OrderGate(
 {
     private const int SharedKeys = 8;
     private const int SharedValues = 11;
+    private const int ValuesPerConfirm = 3;
     private const int ValuesPerDecision = 5;
     private const int HeaderResults = 3;
 
@@ -38,6 +39,10 @@ public sealed partial class OrderGate(
     /// <summary>How often one order may find its bucket emptied again by others after units moved there for it.</summary>
     private const int MaxFallThroughs = 8;
 
+    /// <summary>How long the status index finds an order by its id; PostgreSQL has it long before, normally.</summary>
+    public static readonly TimeSpan StatusIndexLifetime = TimeSpan.FromHours(24);
+
+    private static readonly RedisValue StatusIndexLifetimeMs = (long)StatusIndexLifetime.TotalMilliseconds;
     private static readonly Task<OrderDecision> SoldOutHere = Task.FromResult(new OrderDecision(OrderDecisionKind.SoldOut));
     private static readonly RedisValue ReceivedMarkerLifetimeMs = (long)TimeSpan.FromDays(7).TotalMilliseconds;
 
@@ -71,15 +76,20 @@ public sealed partial class OrderGate(
     }
 
     /// <summary>
-    /// Kafka has the order: the key now answers "duplicate" instead of "in progress", and the event is kept in Redis
-    /// until PostgreSQL has it (the reconciler produces it again if the Kafka log lost it).
+    /// Kafka has the order: the key now answers "duplicate" instead of "in progress", the event is kept in Redis until
+    /// PostgreSQL has it (the reconciler produces it again if the Kafka log lost it), and the status index finds the
+    /// order by its id meanwhile.
     /// </summary>
     /// <returns>True, or false when the reservation was already resolved (by the reconciler, or undone).</returns>
-    /// <param name="record">The order as Redis keeps it (<see cref="OrderEventRecord"/>), when the caller has encoded it already.</param>
-    public Task<bool> ConfirmAsync(OrderAccepted order, byte[]? record = null)
+    public Task<bool> ConfirmAsync(OrderAccepted order)
     {
-        var confirm = new PendingConfirm(order, record ?? OrderEventRecord.Encode(order));
+        var record = OrderEventRecord.Encode(order);
         var lane = LaneOf(BucketOf(order.ProductId, _buckets.Known(order.ProductId), order.IdempotencyKey));
+        var confirm = new PendingConfirm(order, record) { IndexedInCall = OrderIds.SlotOf(order.OrderId) == lane.Slot };
+        if (!confirm.IndexedInCall)
+        {
+            _database.StringSet(RedisKeys.AcceptedOrder(order.OrderId), record, StatusIndexLifetime, flags: CommandFlags.FireAndForget);
+        }
         SendIfIdle(lane, lane.Add(confirm));
         return confirm.Task;
     }
@@ -95,6 +105,7 @@ public sealed partial class OrderGate(
         decision.Buckets = buckets;
         decision.Bucket = BucketOf(decision.ProductId, buckets, decision.IdempotencyKey);
         var lane = LaneOf(decision.Bucket);
+        decision.OrderId = OrderIds.New(lane.Slot);
         SendIfIdle(lane, lane.Add(decision));
     }
 
@@ -137,12 +148,16 @@ public sealed partial class OrderGate(
     private (RedisKey[] Keys, RedisValue[] Values) Arguments(string bucket, OrderBatch batch)
     {
         var keyCount = SharedKeys + batch.Confirms.Count + batch.Decisions.Count * (_perShopper ? 2 : 1);
+        foreach (var confirm in batch.Confirms)
+        {
+            keyCount += confirm.IndexedInCall ? 1 : 0;
+        }
         foreach (var decision in batch.Decisions)
         {
             keyCount += UsedMarkerInScript(decision) ? 1 : 0;
         }
         var keys = new RedisKey[keyCount];
-        var values = new RedisValue[SharedValues + 2 * batch.Confirms.Count + ValuesPerDecision * batch.Decisions.Count];
+        var values = new RedisValue[SharedValues + ValuesPerConfirm * batch.Confirms.Count + ValuesPerDecision * batch.Decisions.Count];
         keys[0] = RedisKeys.Stock(bucket);
         keys[1] = RedisKeys.InFlight(bucket);
         keys[2] = RedisKeys.Purchases(bucket);
@@ -167,8 +182,13 @@ public sealed partial class OrderGate(
         foreach (var confirm in batch.Confirms)
         {
             keys[key++] = RedisKeys.Idempotency(bucket, confirm.Order.IdempotencyKey);
+            if (confirm.IndexedInCall)
+            {
+                keys[key++] = RedisKeys.AcceptedOrder(confirm.Order.OrderId);
+            }
             values[value++] = confirm.Order.OrderId.ToString("N");
             values[value++] = confirm.Record;
+            values[value++] = confirm.IndexedInCall ? StatusIndexLifetimeMs : RedisValue.EmptyString;
         }
         foreach (var decision in batch.Decisions)
         {

@@ -1,5 +1,4 @@
 using FluxGate.Api.Kafka;
-using FluxGate.Api.Redis;
 using FluxGate.Clients;
 using FluxGate.Contracts;
 
@@ -10,7 +9,7 @@ namespace FluxGate.Api.Orders;
 /// answer confirms it or undoes it. Nothing is sold twice and no unit leaks when Kafka refuses.
 /// </summary>
 public sealed partial class OrderIntake(
-    OrderGate gate, OrderEventProducer producer, OrderLookup lookup, ConfirmRetryQueue confirms, TimeProvider time, ILogger<OrderIntake> logger)
+    OrderGate gate, OrderEventProducer producer, ConfirmRetryQueue confirms, TimeProvider time, ILogger<OrderIntake> logger)
 {
     // ValueTask: an order answered without waiting (sold out here) allocates no Task.
     public async ValueTask<OrderResult> PlaceAsync(OrderRequest order, string idempotencyKey, long? admittedTicket, Shopper shopper)
@@ -41,10 +40,7 @@ public sealed partial class OrderIntake(
             case DeliveryOutcome.Persisted:
                 // Kafka has the order, so it is accepted whatever Redis does next: a confirm Redis cannot take now is
                 // retried in the background, and the key answers "in progress" (never a second order) until it lands.
-                // The status index and the unpersisted record keep the same bytes: encoded once.
-                var record = OrderEventRecord.Encode(accepted);
-                lookup.IndexAccepted(accepted, record);
-                await confirms.ConfirmAsync(accepted, record);
+                await confirms.ConfirmAsync(accepted);
                 return new OrderResult(OrderOutcome.Accepted, orderId);
 
             case DeliveryOutcome.NotPersisted:

@@ -12,13 +12,11 @@ namespace FluxGate.Api.Orders;
 public sealed record KnownOrder(Guid OrderId, string ProductId, string UserId, string Status, bool Persisted, DateTimeOffset AcceptedAt, string? IdempotencyKey = null);
 
 /// <summary>
-/// Finds orders: PostgreSQL is the record; the short-lived Redis index written at acceptance covers the
-/// moment between Kafka's acknowledgement and the persister's insert.
+/// Finds orders: PostgreSQL is the record; the Redis status index the order's confirm writes covers the moment
+/// between Kafka's acknowledgement and the persister's insert.
 /// </summary>
 public sealed class OrderLookup(NpgsqlDataSource database, IConnectionMultiplexer redis, StockBucketMap bucketMap)
 {
-    private static readonly TimeSpan IndexLifetime = TimeSpan.FromHours(24);
-
     /// <summary>
     /// How long a lookup waits for PostgreSQL. Against a stalled server Npgsql gives up far later than its command
     /// timeout (its cancel request waits on the server too: a minute here), so the lookup gives up first, with a
@@ -26,18 +24,6 @@ public sealed class OrderLookup(NpgsqlDataSource database, IConnectionMultiplexe
     /// </summary>
     public static readonly TimeSpan PostgresTimeout = TimeSpan.FromSeconds(5);
     private readonly IDatabase _redis = redis.GetDatabase();
-
-    /// <summary>
-    /// Fire-and-forget: the index only serves status lookups, so the order's answer never waits for it. The value is
-    /// the order's <see cref="OrderEventRecord"/>: every field comes back exactly as given.
-    /// </summary>
-    /// <param name="record">The order's record, when the caller has encoded it already.</param>
-    public void IndexAccepted(OrderAccepted order, byte[]? record = null) =>
-        _redis.StringSet(
-            RedisKeys.AcceptedOrder(order.OrderId),
-            record ?? OrderEventRecord.Encode(order),
-            IndexLifetime,
-            flags: CommandFlags.FireAndForget);
 
     /// <exception cref="NpgsqlException">PostgreSQL is unreachable.</exception>
     /// <exception cref="TimeoutException">PostgreSQL did not answer within <see cref="PostgresTimeout"/>.</exception>
@@ -48,7 +34,9 @@ public sealed class OrderLookup(NpgsqlDataSource database, IConnectionMultiplexe
             return persisted;
         }
 
-        if (ReadIndexed(await _redis.StringGetAsync(RedisKeys.AcceptedOrder(orderId))) is { } indexed)
+        var indexed = ReadIndexed(await _redis.StringGetAsync(RedisKeys.AcceptedOrder(orderId)))
+                      ?? ReadIndexed(await _redis.StringGetAsync(RedisKeys.AcceptedOrderUntagged(orderId)));
+        if (indexed is not null)
         {
             var bucket = await bucketMap.ReadBucketOfAsync(indexed.ProductId, indexed.IdempotencyKey);
             var cancelled = await _redis.KeyExistsAsync(RedisKeys.Cancelled(bucket, orderId));

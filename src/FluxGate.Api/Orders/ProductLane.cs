@@ -6,7 +6,8 @@ namespace FluxGate.Api.Orders;
 internal sealed class PendingDecision(string productId, string idempotencyKey, long? admittedTicket, Shopper shopper)
     : TaskCompletionSource<OrderDecision>(TaskCreationOptions.RunContinuationsAsynchronously)
 {
-    public Guid OrderId { get; } = Guid.CreateVersion7();
+    /// <summary>Chosen when the order is routed to its bucket: it carries the bucket's hash slot (<see cref="OrderIds"/>).</summary>
+    public Guid OrderId { get; set; }
     public string ProductId { get; } = productId;
     public string IdempotencyKey { get; } = idempotencyKey;
     public long? AdmittedTicket { get; } = admittedTicket;
@@ -27,8 +28,14 @@ internal sealed class PendingConfirm(OrderAccepted order, byte[] record)
     : TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously)
 {
     public OrderAccepted Order { get; } = order;
-    /// <summary>The order as the unpersisted records keep it (<see cref="Redis.OrderEventRecord"/>).</summary>
+    /// <summary>The order as the unpersisted records and the status index keep it (<see cref="Redis.OrderEventRecord"/>).</summary>
     public byte[] Record { get; } = record;
+
+    /// <summary>
+    /// The order's status index is written by the confirm call itself: it is in the call's slot, unless the product was
+    /// initialized again with another count of stock buckets between the order's decision and its confirm.
+    /// </summary>
+    public bool IndexedInCall { get; init; } = true;
 }
 
 /// <summary>What one script call of a stock bucket carries: confirms first, then decisions in arrival order.</summary>
@@ -48,6 +55,9 @@ internal sealed class ProductLane(string bucket, int maxBatch)
 
     /// <summary>The product, or the one of its stock buckets, whose keys the lane's calls use.</summary>
     public string Bucket { get; } = bucket;
+
+    /// <summary>The Redis Cluster hash slot of <see cref="Bucket"/>'s keys.</summary>
+    public int Slot { get; } = RedisHashSlot.Of(bucket);
 
     /// <returns>The batch the caller must send now, or null when a call is in flight (it is sent after that one).</returns>
     public OrderBatch? Add(PendingDecision decision)

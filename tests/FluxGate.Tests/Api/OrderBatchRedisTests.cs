@@ -43,14 +43,13 @@ public class OrderBatchRedisTests(RedisFixture redis)
     }
 
     /// <summary>Script calls Redis has run so far (EVALSHA and EVAL).</summary>
-    private long ScriptCalls()
+    private long ScriptCalls() => Calls("evalsha") + Calls("eval");
+
+    /// <summary>Calls of one command Redis has run so far.</summary>
+    private long Calls(string command)
     {
         var stats = redis.Server.Info("commandstats").SelectMany(group => group).ToDictionary(pair => pair.Key, pair => pair.Value);
-        return Calls("cmdstat_evalsha") + Calls("cmdstat_eval");
-
-        long Calls(string command) => stats.TryGetValue(command, out var value)
-            ? long.Parse(value.Split(',')[0]["calls=".Length..])
-            : 0;
+        return stats.TryGetValue($"cmdstat_{command}", out var value) ? long.Parse(value.Split(',')[0]["calls=".Length..]) : 0;
     }
 
     [Fact]
@@ -238,6 +237,31 @@ public class OrderBatchRedisTests(RedisFixture redis)
         {
             await subscriber.UnsubscribeAsync(channel);
         }
+    }
+
+    [Fact]
+    public async Task The_confirm_writes_the_status_index_in_its_own_call()
+    {
+        var productId = await InitAsync(1);
+        var gate = Gate();
+        var reserved = await gate.DecideAsync(productId, "k1", null, Anyone);
+        var order = new OrderAccepted(reserved.OrderId, productId, "user", "k1", DateTimeOffset.UtcNow);
+        var setexBefore = Calls("setex");
+
+        Assert.Equal(RedisHashSlot.Of(productId), OrderIds.SlotOf(reserved.OrderId));
+        Assert.True(await gate.ConfirmAsync(order));
+
+        var index = await redis.Database.StringGetWithExpiryAsync(RedisKeys.AcceptedOrder(order.OrderId));
+        Assert.Equal(order, OrderLookup.ReadIndexed(index.Value));
+        Assert.InRange(index.Expiry!.Value, OrderGate.StatusIndexLifetime - TimeSpan.FromMinutes(1), OrderGate.StatusIndexLifetime);
+        Assert.Equal(setexBefore, Calls("setex"));
+
+        // An id from another slot (the product was initialized again with another count of stock buckets between the
+        // order's decision and its confirm): its index is written apart, so the call keeps to one slot on a cluster.
+        var moved = new OrderAccepted(OrderIds.New((RedisHashSlot.Of(productId) + 1) % RedisHashSlot.Count), productId, "user", "k2",
+            DateTimeOffset.UtcNow);
+        Assert.False(await gate.ConfirmAsync(moved)); // nothing was reserved for it here
+        Assert.Equal(moved, OrderLookup.ReadIndexed(await redis.Database.StringGetAsync(RedisKeys.AcceptedOrder(moved.OrderId))));
     }
 
     [Fact]

@@ -8,16 +8,18 @@
 -- KEYS[1] stock    KEYS[2] in-flight records    KEYS[3] purchases    KEYS[4] unpersisted events    KEYS[5] ledger
 -- KEYS[6] keys-until (when the product's last idempotency key expires: what lets an api answer sold-out alone)
 -- KEYS[7] the authenticated tier's rate bucket    KEYS[8] the anonymous tier's (both the product's bucket without tiers)
--- then per confirm: its idempotency key; then per decision: its idempotency key, the shopper's rate bucket (only with a
--- per-shopper limit), the admission-used marker (only with a ticket, and only for a product of one stock bucket: with
--- several, the api claims the ticket before the call, in the ticket's own bucket).
+-- then per confirm: its idempotency key, its status index (only when the order id carries this call's slot); then per
+-- decision: its idempotency key, the shopper's rate bucket (only with a per-shopper limit), the admission-used marker
+-- (only with a ticket, and only for a product of one stock bucket: with several, the api claims the ticket before the
+-- call, in the ticket's own bucket).
 --
 -- ARGV[1] confirms    ARGV[2] decisions    ARGV[3] idempotency TTL (ms)    ARGV[4] how long an unresolved "p:" key
 -- outlives its TTL (ms)    ARGV[5] admission-used TTL (ms)    ARGV[6] ARGV[7] authenticated permits/s, burst
 -- ARGV[8] ARGV[9] anonymous permits/s, burst    ARGV[10] ARGV[11] per-shopper permits/s (0: none), burst
--- then per confirm: order id, the OrderAccepted event (OrderEventRecord); then per decision: order id, tier ("a" or "n"),
--- customer id, admission ticket or "", how many stock buckets the api routed it by (when the product now has another
--- count, it was initialized again meanwhile: the order is not decided, code 6, and the answer says the count).
+-- then per confirm: order id, the OrderAccepted event (OrderEventRecord), the status index's TTL (ms; "" when the api
+-- writes the index apart); then per decision: order id, tier ("a" or "n"), customer id, admission ticket or "", how many
+-- stock buckets the api routed it by (when the product now has another count, it was initialized again meanwhile: the
+-- order is not decided, code 6, and the answer says the count).
 --
 -- In-flight record: order id -> "<reserved at ms>:<ticket>:<idempotency key>", plus "\n<customer id>" when the order
 -- counts against a purchase limit.
@@ -39,21 +41,30 @@ local nowMs = math.floor(now / 1000)
 local nowMsText = string.format('%d', nowMs)
 local keysUntil = 0
 local results = {}
+local lastKey = 8 -- the shared keys; the confirms' and the decisions' keys follow
 
--- Confirms: the key answers "duplicate" from now on, the event waits in Redis until PostgreSQL has it.
+-- Confirms: the key answers "duplicate" from now on, the event waits in Redis until PostgreSQL has it, and the status
+-- index finds the order by id.
 if confirms > 0 then
   local ids = {}
   for i = 1, confirms do
-    ids[i] = ARGV[10 + 2 * i]
+    ids[i] = ARGV[9 + 3 * i]
   end
   local records = redis.call('HMGET', KEYS[2], unpack(ids))
   local events = {}
   for i = 1, confirms do
-    local key = KEYS[8 + i]
+    local key = KEYS[lastKey + 1]
+    local event, indexTtl = ARGV[10 + 3 * i], ARGV[11 + 3 * i]
+    lastKey = lastKey + 1
+    -- Kafka has the order whatever its reservation became: the index finds it by id until PostgreSQL has it.
+    if indexTtl ~= '' then
+      redis.call('SET', KEYS[lastKey + 1], event, 'PX', indexTtl)
+      lastKey = lastKey + 1
+    end
     local pending = redis.call('GET', key) == 'p:' .. ids[i]
     if records[i] or pending then
       events[#events + 1] = nowMsText
-      events[#events + 1] = ARGV[11 + 2 * i]
+      events[#events + 1] = event
       if pending then
         redis.call('SET', key, 'a:' .. ids[i], 'PX', ARGV[3])
         keysUntil = nowMs + ttl
@@ -104,8 +115,8 @@ if decisions > 0 then
     return state
   end
 
-  local arg = 11 + 2 * confirms
-  local key = 8 + confirms
+  local arg = 11 + 3 * confirms
+  local key = lastKey
   for i = 1, decisions do
     local orderId, tier, customerId, ticket = ARGV[arg + 1], ARGV[arg + 2], ARGV[arg + 3], ARGV[arg + 4]
     local routedBy = tonumber(ARGV[arg + 5])
