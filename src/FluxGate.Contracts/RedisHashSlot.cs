@@ -12,7 +12,13 @@ public static class RedisHashSlot
 {
     public const int Count = 16384;
 
-    public static int Of(string text) => Of(Encoding.UTF8.GetBytes(text));
+    public static int Of(string text)
+    {
+        // Per order for a split product (the idempotency key's bucket): no allocation for any text the input rules allow.
+        var most = Encoding.UTF8.GetMaxByteCount(text.Length);
+        var utf8 = most <= 1024 ? stackalloc byte[1024] : new byte[most];
+        return Of(utf8[..Encoding.UTF8.GetBytes(text, utf8)]);
+    }
 
     public static int Of(ReadOnlySpan<byte> utf8)
     {
