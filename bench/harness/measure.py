@@ -42,6 +42,28 @@ def _redis_io(before, after, requests):
     }
 
 
+def _load_figures(scenario, product, wrk, duration, accepted):
+    """What wrk saw of a measured run, the same for every graph: rates, latency percentiles, statuses."""
+    return {
+        "name": scenario.name,
+        "graph": scenario.graph,
+        "product_id": product,
+        "duration_s": round(duration, 2),
+        "requests": wrk["requests"],
+        "rps": round(wrk["requests"] / duration, 1),
+        "orders_per_s": round(accepted / duration, 1),
+        "p50_ms": wrk["latency_us"]["p50"] / 1000,
+        "p90_ms": wrk["latency_us"]["p90"] / 1000,
+        "p99_ms": wrk["latency_us"]["p99"] / 1000,
+        "p999_ms": wrk["latency_us"]["p999"] / 1000,
+        "max_ms": wrk["latency_us"]["max"] / 1000,
+        "statuses": dict(sorted(wrk["statuses"].items())),
+        "accepted": accepted,
+        "duplicates_ignored": wrk["ignored"],
+        "socket_errors": {k: v for k, v in wrk["errors"].items() if k != "status" and v},
+    }
+
+
 def _warm_up_and_measure(scenario, run_id, api, redis_stats, postgres, graph, settings, drain_timeout, product, warmup_product):
     """The warm-up on its own product, then the measured wrk run with every process's CPU, Redis's stats (redis_stats:
     one server's or every master's), the load average, the api's runtime counters and peak RSS around it."""
@@ -93,22 +115,7 @@ def run_scenario(scenario, run_id, api, redis: Redis, postgres: Postgres, graph:
     cpu = procstat.cpu_seconds(before, after, {"wrk": run.cpu_seconds})
     api_cpu = cpu.get("api")
     result = {
-        "name": scenario.name,
-        "graph": scenario.graph,
-        "product_id": product,
-        "duration_s": round(duration, 2),
-        "requests": wrk["requests"],
-        "rps": round(wrk["requests"] / duration, 1),
-        "orders_per_s": round(wrk["accepted"] / duration, 1),
-        "p50_ms": wrk["latency_us"]["p50"] / 1000,
-        "p90_ms": wrk["latency_us"]["p90"] / 1000,
-        "p99_ms": wrk["latency_us"]["p99"] / 1000,
-        "p999_ms": wrk["latency_us"]["p999"] / 1000,
-        "max_ms": wrk["latency_us"]["max"] / 1000,
-        "statuses": dict(sorted(wrk["statuses"].items())),
-        "accepted": wrk["accepted"],
-        "duplicates_ignored": wrk["ignored"],
-        "socket_errors": {k: v for k, v in wrk["errors"].items() if k != "status" and v},
+        **_load_figures(scenario, product, wrk, duration, wrk["accepted"]),
         "cpu_seconds": cpu,
         "api_cpu_us_per_req": round(api_cpu * 1e6 / wrk["requests"], 1) if api_cpu is not None and wrk["requests"] else None,
         # Per accepted order only where (nearly) every request is one; elsewhere it divides by a handful.
@@ -284,23 +291,8 @@ def run_cluster_scenario(scenario, run_id, api, cluster, postgres: Postgres, gra
         })
 
     result = {
-        "name": scenario.name,
-        "graph": scenario.graph,
-        "product_id": product,
+        **_load_figures(scenario, product, wrk, duration, orders),
         "stock_buckets": bucket_count,
-        "duration_s": round(duration, 2),
-        "requests": wrk["requests"],
-        "rps": round(wrk["requests"] / duration, 1),
-        "orders_per_s": round(orders / duration, 1),
-        "p50_ms": wrk["latency_us"]["p50"] / 1000,
-        "p90_ms": wrk["latency_us"]["p90"] / 1000,
-        "p99_ms": wrk["latency_us"]["p99"] / 1000,
-        "p999_ms": wrk["latency_us"]["p999"] / 1000,
-        "max_ms": wrk["latency_us"]["max"] / 1000,
-        "statuses": dict(sorted(wrk["statuses"].items())),
-        "accepted": orders,
-        "duplicates_ignored": wrk["ignored"],
-        "socket_errors": {k: v for k, v in wrk["errors"].items() if k != "status" and v},
         "cpu_seconds": cpu,
         "api_cpu_us_per_req": round(api_cpu * 1e6 / wrk["requests"], 1) if api_cpu is not None and wrk["requests"] else None,
         "api_cpu_us_per_order": per_order(api_cpu * 1e6 if api_cpu is not None else None),
