@@ -22,15 +22,9 @@ public class OrderBatchRedisTests(RedisFixture redis)
 
     private OrderGate Gate(
         SoldOutProducts? soldOut = null, int maxBatch = 128, double permitsPerSecond = 1_000_000, double burst = 0,
-        TimeSpan? idempotencyTtl = null, TimeSpan? inFlightHold = null) => new(
-        redis.Connection,
-        _scripts,
-        MsOptions.Create(new RateLimitOptions { PermitsPerSecond = permitsPerSecond, Burst = burst }),
-        MsOptions.Create(new IdempotencyOptions { Ttl = idempotencyTtl ?? TimeSpan.FromSeconds(60) }),
-        MsOptions.Create(new AdmissionOptions()),
-        MsOptions.Create(new ReconciliationOptions { InFlightHold = inFlightHold ?? TimeSpan.FromHours(1) }),
-        MsOptions.Create(new OrderBatchingOptions { MaxBatch = maxBatch }),
-        soldOut);
+        TimeSpan? idempotencyTtl = null, TimeSpan? inFlightHold = null) =>
+        TestGates.Create(redis.Connection, _scripts, new RateLimitOptions { PermitsPerSecond = permitsPerSecond, Burst = burst },
+            idempotencyTtl, inFlightHold, maxBatch, soldOut);
 
     private static SoldOutProducts SoldOut(TimeSpan? recheck = null) =>
         new(MsOptions.Create(new OrderBatchingOptions { SoldOutRecheck = recheck ?? TimeSpan.FromSeconds(30) }), TimeProvider.System);

@@ -6,7 +6,6 @@ using FluxGate.Api.Redis;
 using FluxGate.Contracts;
 using FluxGate.Tests.Infrastructure;
 using StackExchange.Redis;
-using MsOptions = Microsoft.Extensions.Options.Options;
 
 namespace FluxGate.Tests.Api;
 
@@ -17,13 +16,8 @@ public class OrderGateRedisTests(RedisFixture redis)
     private static readonly Shopper Anyone = Shopper.Anonymous("user", IPAddress.Loopback);
     private readonly GateScripts _scripts = new();
 
-    private OrderGate Gate(double permitsPerSecond = 1_000_000, double burst = 0) => new(
-        redis.Connection,
-        _scripts,
-        MsOptions.Create(new RateLimitOptions { PermitsPerSecond = permitsPerSecond, Burst = burst }),
-        MsOptions.Create(new IdempotencyOptions()),
-        MsOptions.Create(new AdmissionOptions()),
-        MsOptions.Create(new ReconciliationOptions()));
+    private OrderGate Gate(double permitsPerSecond = 1_000_000, double burst = 0) =>
+        TestGates.Create(redis.Connection, _scripts, new RateLimitOptions { PermitsPerSecond = permitsPerSecond, Burst = burst });
 
     private async Task<string> InitAsync(long stock)
     {

@@ -7,7 +7,6 @@ using FluxGate.Api.Redis;
 using FluxGate.Contracts;
 using FluxGate.Tests.Infrastructure;
 using StackExchange.Redis;
-using MsOptions = Microsoft.Extensions.Options.Options;
 
 namespace FluxGate.Tests.Api;
 
@@ -17,13 +16,7 @@ public class ShopperLimitsRedisTests(RedisFixture redis)
 {
     private readonly GateScripts _scripts = new();
 
-    private OrderGate Gate(RateLimitOptions? rateLimit = null) => new(
-        redis.Connection,
-        _scripts,
-        MsOptions.Create(rateLimit ?? new RateLimitOptions { PermitsPerSecond = 1_000_000 }),
-        MsOptions.Create(new IdempotencyOptions()),
-        MsOptions.Create(new AdmissionOptions()),
-        MsOptions.Create(new ReconciliationOptions()));
+    private OrderGate Gate(RateLimitOptions? rateLimit = null) => TestGates.Create(redis.Connection, _scripts, rateLimit);
 
     private async Task<string> InitAsync(int stock, int? maxPerCustomer = null, string? productId = null)
     {

@@ -23,16 +23,8 @@ public class StockBucketRedisTests(RedisFixture redis)
     private static readonly Shopper Anyone = Shopper.Anonymous("user", IPAddress.Loopback);
     private readonly GateScripts _scripts = new();
 
-    private OrderGate Gate(SoldOutProducts? soldOut = null, int maxBatch = 128) => new(
-        redis.Connection,
-        _scripts,
-        MsOptions.Create(new RateLimitOptions { PermitsPerSecond = 1_000_000 }),
-        MsOptions.Create(new IdempotencyOptions { Ttl = TimeSpan.FromSeconds(60) }),
-        MsOptions.Create(new AdmissionOptions()),
-        MsOptions.Create(new ReconciliationOptions()),
-        MsOptions.Create(new OrderBatchingOptions { MaxBatch = maxBatch }),
-        soldOut,
-        new StockBucketMap(redis.Connection));
+    private OrderGate Gate(SoldOutProducts? soldOut = null, int maxBatch = 128) =>
+        TestGates.Create(redis.Connection, _scripts, maxBatch: maxBatch, soldOut: soldOut, buckets: new StockBucketMap(redis.Connection));
 
     private async Task<(string ProductId, string[] Buckets)> InitAsync(int quantity, int stockBuckets, string? productId = null, DateTimeOffset? at = null)
     {
