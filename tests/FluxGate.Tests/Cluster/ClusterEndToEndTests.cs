@@ -17,21 +17,13 @@ namespace FluxGate.Tests.Cluster;
 /// that sells exactly the stock, with the product's books checked after it.
 /// </summary>
 [Collection(ClusterGraphCollection.Name)]
-public sealed class ClusterEndToEndTests(ClusterGraphFixture graph, ITestOutputHelper output) : IAsyncLifetime
+public sealed class ClusterEndToEndTests(ClusterGraphFixture graph, ITestOutputHelper output) : IDisposable
 {
     private readonly Shop _shop = new(graph.App, output);
-    private ConnectionMultiplexer _redis = null!;
 
     private HttpClient Api => _shop.Api;
 
-    public async Task InitializeAsync() =>
-        _redis = await ConnectionMultiplexer.ConnectAsync(graph.App.GetConnectionString("redis"));
-
-    public async Task DisposeAsync()
-    {
-        await _redis.DisposeAsync();
-        _shop.Dispose();
-    }
+    public void Dispose() => _shop.Dispose();
 
     [Fact]
     public Task The_three_masters_are_one_cluster() => graph.WithLogsOnFailureAsync(output, async () =>
@@ -57,7 +49,7 @@ public sealed class ClusterEndToEndTests(ClusterGraphFixture graph, ITestOutputH
         }
 
         // Every master holds a share of the slots: the connection sees three primaries.
-        var primaries = _redis.GetServers().Where(server => !server.IsReplica).Select(server => server.EndPoint.ToString()).ToList();
+        var primaries = graph.Redis.GetServers().Where(server => !server.IsReplica).Select(server => server.EndPoint.ToString()).ToList();
         Assert.Equal(3, primaries.Count);
     });
 
@@ -77,7 +69,7 @@ public sealed class ClusterEndToEndTests(ClusterGraphFixture graph, ITestOutputH
             foreach (var (node, productId) in products)
             {
                 var placement = new Dictionary<string, List<string>>();
-                foreach (var server in _redis.GetServers().Where(server => !server.IsReplica))
+                foreach (var server in graph.Redis.GetServers().Where(server => !server.IsReplica))
                 {
                     var keys = new List<string>();
                     await foreach (var key in server.KeysAsync(pattern: $"fg:{{{productId}}}:*"))
@@ -253,7 +245,7 @@ public sealed class ClusterEndToEndTests(ClusterGraphFixture graph, ITestOutputH
         {
             Assert.True(tries < 1000, "1000 product ids and not one per node");
             var productId = Shop.NewProduct(prefix);
-            products.TryAdd(_redis.GetServer((RedisKey)RedisKeys.Stock(productId)).EndPoint.ToString()!, productId);
+            products.TryAdd(graph.Redis.GetServer((RedisKey)RedisKeys.Stock(productId)).EndPoint.ToString()!, productId);
         }
         return products;
     }

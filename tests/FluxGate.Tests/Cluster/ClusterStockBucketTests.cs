@@ -17,22 +17,14 @@ namespace FluxGate.Tests.Cluster;
 /// several buckets all sold to orders of one bucket, sums in <c>/inventory</c>, <c>/events</c> and the books.
 /// </summary>
 [Collection(ClusterGraphCollection.Name)]
-public sealed class ClusterStockBucketTests(ClusterGraphFixture graph, ITestOutputHelper output) : IAsyncLifetime
+public sealed class ClusterStockBucketTests(ClusterGraphFixture graph, ITestOutputHelper output) : IDisposable
 {
     private const int Buckets = 4;
     private readonly Shop _shop = new(graph.App, output);
-    private ConnectionMultiplexer _redis = null!;
 
     private HttpClient Api => _shop.Api;
 
-    public async Task InitializeAsync() =>
-        _redis = await ConnectionMultiplexer.ConnectAsync(graph.App.GetConnectionString("redis"));
-
-    public async Task DisposeAsync()
-    {
-        await _redis.DisposeAsync();
-        _shop.Dispose();
-    }
+    public void Dispose() => _shop.Dispose();
 
     [Fact]
     public Task Concurrent_orders_for_one_product_over_four_buckets_sell_exactly_the_stock_and_the_books_agree() =>
@@ -99,7 +91,7 @@ public sealed class ClusterStockBucketTests(ClusterGraphFixture graph, ITestOutp
             Assert.Equal("sold_out", late.Outcome);
             Assert.Equal(new long[] { 0, 0, 0, 0 }, await Task.WhenAll(buckets.Select(BucketStockAsync)));
             Assert.Equal(0, await StockAsync(productId));
-            Assert.All(keys.Take(3), key => Assert.True(_redis.GetDatabase().KeyExists(RedisKeys.Idempotency(buckets[3], key))));
+            Assert.All(keys.Take(3), key => Assert.True(graph.Redis.GetDatabase().KeyExists(RedisKeys.Idempotency(buckets[3], key))));
             var again = await _shop.OrderAsync(productId, keys[0], "buyer");
             Assert.Equal(sold[0].OrderId, again.OrderId); // the key's bucket still answers it
             Assert.Equal("ignored", again.Outcome);
@@ -133,7 +125,7 @@ public sealed class ClusterStockBucketTests(ClusterGraphFixture graph, ITestOutp
             var buckets = StockBuckets.Of(productId, 2);
 
             // An api took 3 units from bucket 1 for bucket 0 and stopped before handing them over.
-            var given = (RedisResult[])(await new GateScripts().StockGive.EvaluateAsync(_redis.GetDatabase(),
+            var given = (RedisResult[])(await new GateScripts().StockGive.EvaluateAsync(graph.Redis.GetDatabase(),
                 [RedisKeys.Stock(buckets[1]), RedisKeys.Ledger(buckets[1]), RedisKeys.Transfers(buckets[1]), RedisKeys.KeysUntil(buckets[1])],
                 [3, Guid.NewGuid().ToString("N"), buckets[0], 2]))!;
             Assert.Equal(3, (long)given[0]);
@@ -145,7 +137,7 @@ public sealed class ClusterStockBucketTests(ClusterGraphFixture graph, ITestOutp
             Assert.Equal(10, report.GetProperty("stock").GetInt64());
             Assert.Equal(10, await StockAsync(productId));
             Assert.Equal(new long[] { 8, 2 }, await Task.WhenAll(buckets.Select(BucketStockAsync)));
-            Assert.Equal(0, await _redis.GetDatabase().HashLengthAsync(RedisKeys.Transfers(buckets[1])));
+            Assert.Equal(0, await graph.Redis.GetDatabase().HashLengthAsync(RedisKeys.Transfers(buckets[1])));
         });
 
     [Fact]
@@ -166,10 +158,10 @@ public sealed class ClusterStockBucketTests(ClusterGraphFixture graph, ITestOutp
             await _shop.UntilInvariantsHoldAsync(productId);
 
             // The master of bucket 0 loses the product's keys (bucket 1's master keeps its own).
-            var master = _redis.GetServer((RedisKey)RedisKeys.Stock(productId));
+            var master = graph.Redis.GetServer((RedisKey)RedisKeys.Stock(productId));
             await foreach (var key in master.KeysAsync(pattern: $"fg:{{{productId}}}:*"))
             {
-                await _redis.GetDatabase().KeyDeleteAsync(key);
+                await graph.Redis.GetDatabase().KeyDeleteAsync(key);
             }
 
             using (var restore = await Api.PostAsync($"/admin/restore/{productId}", null))
@@ -184,7 +176,7 @@ public sealed class ClusterStockBucketTests(ClusterGraphFixture graph, ITestOutp
 
             // One bucket with all of PostgreSQL's stock; the other emptied and told so.
             Assert.Equal(new long[] { 6, 0 }, await Task.WhenAll(buckets.Select(BucketStockAsync)));
-            Assert.Equal(1, (int)await _redis.GetDatabase().HashGetAsync(RedisKeys.Ledger(buckets[1]), StockBuckets.CountField));
+            Assert.Equal(1, (int)await graph.Redis.GetDatabase().HashGetAsync(RedisKeys.Ledger(buckets[1]), StockBuckets.CountField));
             for (var i = 0; i < orders.Count; i++)
             {
                 var replay = await _shop.OrderAsync(productId, keys[i], "buyer");
@@ -209,12 +201,12 @@ public sealed class ClusterStockBucketTests(ClusterGraphFixture graph, ITestOutp
 
     private List<string> Masters(string[] buckets)
     {
-        var masters = buckets.Select(bucket => _redis.GetServer((RedisKey)RedisKeys.Stock(bucket)).EndPoint.ToString()!).Distinct().ToList();
+        var masters = buckets.Select(bucket => graph.Redis.GetServer((RedisKey)RedisKeys.Stock(bucket)).EndPoint.ToString()!).Distinct().ToList();
         output.WriteLine($"{string.Join(", ", buckets)} on {string.Join(", ", masters)}");
         return masters;
     }
 
-    private async Task<long> BucketStockAsync(string bucket) => (long)await _redis.GetDatabase().StringGetAsync(RedisKeys.Stock(bucket));
+    private async Task<long> BucketStockAsync(string bucket) => (long)await graph.Redis.GetDatabase().StringGetAsync(RedisKeys.Stock(bucket));
 
     private async Task<long> StockAsync(string productId) =>
         (await Api.GetFromJsonAsync<JsonElement>($"/inventory/{productId}")).GetProperty("stock").GetInt64();

@@ -1,3 +1,5 @@
+using StackExchange.Redis;
+
 namespace FluxGate.Tests.Infrastructure;
 
 /// <summary>Tests that share one graph on a Redis Cluster: <c>[Collection(ClusterGraphCollection.Name)]</c>.</summary>
@@ -21,4 +23,18 @@ public sealed class ClusterGraphFixture() : GraphFixture(Options)
             ["FluxGate:Settings:api:RateLimit:PermitsPerSecond"] = "1000000",
         },
     };
+
+    private ConnectionMultiplexer? _redis;
+
+    /// <summary>A cluster-aware connection to the graph's Redis, opened on first use and shared by the collection's tests.</summary>
+    public IConnectionMultiplexer Redis => _redis ??= ConnectionMultiplexer.Connect(App.GetConnectionString("redis"));
+
+    public override async Task DisposeAsync()
+    {
+        if (_redis is not null)
+        {
+            await _redis.DisposeAsync();
+        }
+        await base.DisposeAsync();
+    }
 }

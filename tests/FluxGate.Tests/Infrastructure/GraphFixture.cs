@@ -33,7 +33,7 @@ public class GraphFixture : IAsyncLifetime
         App = await FluxGateGraph.StartAsync(_options);
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         if (App is not null)
         {
