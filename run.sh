@@ -17,6 +17,8 @@ usage() {
                                                            (default: containers when a container runtime answers)
   --redis-cluster                                          redis as a local Redis Cluster of three masters
                                                            (FluxGate:RedisTopology=Cluster; --redis-port N: N..N+2)
+  --redis-replicas N                                       with --redis-cluster: N replicas per master (0..5) and
+                                                           automatic failover (FluxGate:RedisReplicas)
   --replicas api=N,persister=N,waitingroom=N              processes per service (1..16, default 1); more than one
                                                            run behind Aspire's proxy on the service's port
   --admin-api-key [KEY]                                    protect POST /init (x-api-key); without KEY one is generated
@@ -47,6 +49,7 @@ while (($#)); do
     --containers) switches+=("--FluxGate:BackingServices=Containers") ;;
     --local) switches+=("--FluxGate:BackingServices=Local") ;;
     --redis-cluster) switches+=("--FluxGate:RedisTopology=Cluster") ;;
+    --redis-replicas) switches+=("--FluxGate:RedisReplicas=$2"); shift ;;
     --admin-api-key)
       if (($# > 1)) && [[ "$2" != --* ]]; then switches+=("--FluxGate:AdminApiKey=$2"); shift
       else switches+=("--FluxGate:AdminApiKey=generate"); fi ;;

@@ -49,6 +49,8 @@ public static class ApplicationServiceExtensions
         builder.Services.Configure<KestrelServerOptions>(options => options.RequestHeaderEncodingSelector = _ => Encoding.Latin1);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<OrderMetrics>();
+        builder.Services.AddOptions<ReplicaAcknowledgementOptions>().BindConfiguration(ReplicaAcknowledgementOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<ReplicaAcknowledgement>();
         builder.Services.AddSingleton<GateScripts>();
         builder.Services.AddHostedService<ScriptPreloader>();
         builder.Services.AddSingleton<OrderEventProducer>();

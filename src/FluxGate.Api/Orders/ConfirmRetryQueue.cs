@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using FluxGate.Api.Telemetry;
 using FluxGate.Contracts;
 
 namespace FluxGate.Api.Orders;
@@ -23,22 +24,24 @@ public sealed partial class ConfirmRetryQueue : BackgroundService
 
     private readonly Channel<Deferred> _deferred = Channel.CreateBounded<Deferred>(
         new BoundedChannelOptions(Capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
-    private readonly Func<OrderAccepted, Task> _confirm;
+    private readonly Func<OrderAccepted, Task<ConfirmOutcome>> _confirm;
     private readonly TimeProvider _time;
     private readonly ILogger<ConfirmRetryQueue> _logger;
+    private readonly OrderMetrics? _metrics;
     private int _pending;
 
-    public ConfirmRetryQueue(OrderGate gate, TimeProvider time, ILogger<ConfirmRetryQueue> logger)
-        : this(gate.ConfirmAsync, time, logger)
+    public ConfirmRetryQueue(OrderGate gate, TimeProvider time, ILogger<ConfirmRetryQueue> logger, OrderMetrics metrics)
+        : this(gate.ConfirmAsync, time, logger, metrics)
     {
     }
 
     /// <summary>With a confirm step of the test's own (one that fails as Redis would).</summary>
-    internal ConfirmRetryQueue(Func<OrderAccepted, Task> confirm, TimeProvider time, ILogger<ConfirmRetryQueue> logger)
+    internal ConfirmRetryQueue(Func<OrderAccepted, Task<ConfirmOutcome>> confirm, TimeProvider time, ILogger<ConfirmRetryQueue> logger, OrderMetrics? metrics = null)
     {
         _confirm = confirm;
         _time = time;
         _logger = logger;
+        _metrics = metrics;
     }
 
     /// <summary>Confirms waiting for Redis.</summary>
@@ -49,11 +52,24 @@ public sealed partial class ConfirmRetryQueue : BackgroundService
     {
         try
         {
-            await _confirm(order).ConfigureAwait(false);
+            Report(order, await _confirm(order).ConfigureAwait(false));
         }
         catch (Exception exception)
         {
             Defer(order, exception);
+        }
+    }
+
+    /// <summary>A lost reservation is an alarm: Redis dropped writes it had answered, which only a failover to a replica
+    /// that lacked them does (the api waits for a replica to hold each reservation, so this means one was missed).</summary>
+    private void Report(OrderAccepted order, ConfirmOutcome outcome)
+    {
+        if (outcome is ConfirmOutcome.LostAndHealed or ConfirmOutcome.LostNotHealable)
+        {
+            var healed = outcome == ConfirmOutcome.LostAndHealed;
+            _metrics?.RecordLostReservation(healed);
+            LogLostReservation(_logger, order.OrderId, order.ProductId, order.IdempotencyKey,
+                healed ? "healed: the order took a unit again and its key answers it" : "NOT healable: its unit or its key went to another order meanwhile (counted in the ledger as oversold / keysReused)");
         }
     }
 
@@ -137,8 +153,7 @@ public sealed partial class ConfirmRetryQueue : BackgroundService
     {
         try
         {
-            // 0 (already resolved, by an earlier attempt Redis ran late or by the reconciler) is as good as 1.
-            await _confirm(deferred.Order).ConfigureAwait(false);
+            Report(deferred.Order, await _confirm(deferred.Order).ConfigureAwait(false));
             return true;
         }
         catch (Exception)
@@ -151,6 +166,9 @@ public sealed partial class ConfirmRetryQueue : BackgroundService
         TimeSpan.FromMilliseconds(Math.Min(MaxDelay.TotalMilliseconds, FirstDelay.TotalMilliseconds * Math.Pow(2, Math.Min(round, 10))));
 
     private readonly record struct Deferred(OrderAccepted Order, DateTimeOffset GiveUpAt);
+
+    [LoggerMessage(LogLevel.Error, "Redis had lost the reservation of order {OrderId} of product {ProductId} (key {IdempotencyKey}), which Kafka has: {Result}")]
+    private static partial void LogLostReservation(ILogger logger, Guid orderId, string productId, string idempotencyKey, string result);
 
     [LoggerMessage(LogLevel.Warning, "Order {OrderId} of product {ProductId} is in Kafka (accepted) but Redis did not take its confirm; retrying in the background")]
     private static partial void LogDeferred(ILogger logger, Guid orderId, string productId, Exception exception);

@@ -80,8 +80,7 @@ public sealed partial class OrderGate(
     /// PostgreSQL has it (the reconciler produces it again if the Kafka log lost it), and the status index finds the
     /// order by its id meanwhile.
     /// </summary>
-    /// <returns>True, or false when the reservation was already resolved (by the reconciler, or undone).</returns>
-    public Task<bool> ConfirmAsync(OrderAccepted order)
+    public Task<ConfirmOutcome> ConfirmAsync(OrderAccepted order)
     {
         var record = OrderEventRecord.Encode(order);
         var lane = LaneOf(BucketOf(order.ProductId, _buckets.Known(order.ProductId), order.IdempotencyKey));
@@ -217,7 +216,7 @@ public sealed partial class OrderGate(
     {
         for (var i = 0; i < batch.Confirms.Count; i++)
         {
-            batch.Confirms[i].TrySetResult((long)results[HeaderResults + i] == 1);
+            batch.Confirms[i].TrySetResult((ConfirmOutcome)(long)results[HeaderResults + i]);
         }
         if (batch.Decisions.Count == 0)
         {

@@ -25,7 +25,7 @@ internal sealed class PendingDecision(string productId, string idempotencyKey, l
 
 /// <summary>An order Kafka has, waiting for its stock bucket's next script call to mark its key accepted.</summary>
 internal sealed class PendingConfirm(OrderAccepted order, byte[] record)
-    : TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously)
+    : TaskCompletionSource<ConfirmOutcome>(TaskCreationOptions.RunContinuationsAsynchronously)
 {
     public OrderAccepted Order { get; } = order;
     /// <summary>The order as the unpersisted records and the status index keep it (<see cref="Redis.OrderEventRecord"/>).</summary>

@@ -6,18 +6,29 @@ using StackExchange.Redis;
 namespace FluxGate.Api.Redis;
 
 /// <summary>
-/// A Lua script run by its SHA1 (EVALSHA), so a request sends the hash, not the source. Loaded on every
-/// server at start-up; if a server answers NOSCRIPT (restarted, SCRIPT FLUSH) the call falls back to EVAL,
-/// which caches the script there again.
+/// A Lua script run by its SHA1 (EVALSHA), so a request sends the hash, not the source; if a server answers NOSCRIPT
+/// (restarted, SCRIPT FLUSH) the call falls back to EVAL, which caches the script there again. On a master with replicas
+/// the call is followed, on the same connection, by <c>WAIT</c> (<see cref="ReplicaAcknowledgement"/>): its answer counts
+/// only once a replica holds its writes.
 /// </summary>
+/// <remarks>
+/// Our own rather than StackExchange.Redis's <c>LuaScript</c>: WAIT must travel right behind the script on the
+/// connection to the one master that ran it, which only a call pinned to that server (<c>IServer.ExecuteAsync</c>) gives.
+/// </remarks>
 public sealed class RedisScript
 {
-    private RedisScript(string name, string source)
+    private readonly ReplicaAcknowledgement _acknowledgement;
+
+    private RedisScript(string name, string source, ReplicaAcknowledgement acknowledgement)
     {
         Name = name;
         Source = source;
         Hash = SHA1.HashData(Encoding.UTF8.GetBytes(source));
+        _hashText = Convert.ToHexStringLower(Hash);
+        _acknowledgement = acknowledgement;
     }
+
+    private readonly string _hashText;
 
     public string Name { get; }
 
@@ -25,23 +36,72 @@ public sealed class RedisScript
 
     public byte[] Hash { get; }
 
-    public static RedisScript FromResource(string name)
+    public static RedisScript FromResource(ReplicaAcknowledgement acknowledgement, string name)
     {
         using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream($"FluxGate.Api.Redis.Scripts.{name}.lua")
             ?? throw new InvalidOperationException($"Embedded script {name}.lua is missing.");
         using var reader = new StreamReader(stream);
-        return new RedisScript(name, reader.ReadToEnd());
+        return new RedisScript(name, reader.ReadToEnd(), acknowledgement);
     }
 
+    /// <exception cref="ReplicaAcknowledgementException">The master ran the script, but too few replicas hold its writes.</exception>
     public async Task<RedisResult> EvaluateAsync(IDatabaseAsync database, RedisKey[] keys, RedisValue[] values)
     {
+        var master = database.Multiplexer.GetServer(keys[0], flags: CommandFlags.DemandMaster);
+        var replicas = await _acknowledgement.RequiredAsync(master).ConfigureAwait(false);
+        if (replicas == 0)
+        {
+            try
+            {
+                return await database.ScriptEvaluateAsync(Hash, keys, values).ConfigureAwait(false);
+            }
+            catch (RedisServerException exception) when (IsNoScript(exception))
+            {
+                return await database.ScriptEvaluateAsync(Source, keys, values).ConfigureAwait(false);
+            }
+        }
         try
         {
-            return await database.ScriptEvaluateAsync(Hash, keys, values).ConfigureAwait(false);
+            return await EvaluateAcknowledgedAsync(master, "EVALSHA", _hashText, keys, values, replicas).ConfigureAwait(false);
         }
-        catch (RedisServerException exception) when (exception.Message.StartsWith("NOSCRIPT", StringComparison.Ordinal))
+        catch (RedisServerException exception) when (IsNoScript(exception))
         {
-            return await database.ScriptEvaluateAsync(Source, keys, values).ConfigureAwait(false);
+            return await EvaluateAcknowledgedAsync(master, "EVAL", Source, keys, values, replicas).ConfigureAwait(false);
         }
     }
+
+    /// <summary>
+    /// The script and WAIT, pipelined on the master's one connection, without following a MOVED: a write the master ran
+    /// is acknowledged by its own replicas, or not used. A slot that moved fails the call (a Redis fault) and updates the
+    /// client's slot map, so a retry goes to the new master.
+    /// </summary>
+    private async Task<RedisResult> EvaluateAcknowledgedAsync(
+        IServer master, string command, string script, RedisKey[] keys, RedisValue[] values, int replicas)
+    {
+        var arguments = new object[2 + keys.Length + values.Length];
+        arguments[0] = script;
+        arguments[1] = keys.Length;
+        keys.CopyTo(arguments, 2);
+        values.CopyTo(arguments, 2 + keys.Length);
+        var evaluation = master.ExecuteAsync(command, arguments, CommandFlags.NoRedirect);
+        var acknowledgement = master.ExecuteAsync("WAIT", [replicas, _acknowledgement.TimeoutMs], CommandFlags.NoRedirect);
+        RedisResult result;
+        try
+        {
+            result = await evaluation.ConfigureAwait(false);
+        }
+        catch
+        {
+            _ = acknowledgement.ContinueWith(static task => task.Exception, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously);
+            throw;
+        }
+        var acknowledged = (long)await acknowledgement.ConfigureAwait(false);
+        if (acknowledged < replicas)
+        {
+            throw new ReplicaAcknowledgementException(master.EndPoint, acknowledged, replicas);
+        }
+        return result;
+    }
+
+    private static bool IsNoScript(RedisServerException exception) => exception.Message.StartsWith("NOSCRIPT", StringComparison.Ordinal);
 }

@@ -37,6 +37,11 @@ public sealed class BackingServices
     /// </summary>
     public IResourceBuilder<IResourceWithConnectionString> AddRedis(string name)
     {
+        if (_options.RedisReplicas != 0 && _options.RedisTopology != RedisTopology.Cluster)
+        {
+            throw new DistributedApplicationException(
+                "FluxGate:RedisReplicas is for the local Redis Cluster: add FluxGate:RedisTopology=Cluster (./run.sh --redis-cluster --redis-replicas N).");
+        }
         if (_options.RedisTopology == RedisTopology.Cluster)
         {
             return AddLocalRedisCluster(name);
@@ -67,7 +72,11 @@ public sealed class BackingServices
                 (_builder.ExecutionContext.IsPublishMode ? "a deployment cannot" : "FluxGate:BackingServices=Containers excludes") +
                 $": give an existing Redis Cluster as ConnectionStrings:{name} instead.");
         }
-        return _builder.AddLocalRedisCluster(name, State.RedisCluster, _options.Ports.Redis);
+        if (_options.RedisReplicas is < 0 or > 5)
+        {
+            throw new DistributedApplicationException($"FluxGate:RedisReplicas={_options.RedisReplicas}: replicas per master are 0..5.");
+        }
+        return _builder.AddLocalRedisCluster(name, State.RedisClusterWith(_options.RedisReplicas), _options.Ports.Redis, _options.RedisReplicas);
     }
 
     public IResourceBuilder<IResourceWithConnectionString> AddKafka(string name)

@@ -15,7 +15,7 @@ public enum RedisTopology
     /// <summary>One redis-server.</summary>
     Single,
 
-    /// <summary>A Redis Cluster of three masters (no replicas), each a redis-server of its own.</summary>
+    /// <summary>A Redis Cluster of three masters (with <see cref="FluxGateHostOptions.RedisReplicas"/> replicas each), each node a redis-server of its own.</summary>
     Cluster,
 }
 
@@ -34,6 +34,13 @@ public sealed class FluxGateHostOptions
     /// given as <c>ConnectionStrings:redis</c>, its nodes comma-separated, in any mode).
     /// </summary>
     public RedisTopology RedisTopology { get; set; } = RedisTopology.Single;
+
+    /// <summary>
+    /// Replicas per master of the local Redis Cluster, 0..5 (<c>./run.sh --redis-replicas N</c>): with one or more, a
+    /// master that fails is replaced by its replica within seconds, and the api waits for a replica to hold each
+    /// reservation before the order goes to Kafka (docs/FAILURE-MODES.md).
+    /// </summary>
+    public int RedisReplicas { get; set; }
 
     /// <summary>Folder of the local servers' data and of <c>endpoints.json</c>; default <c>.fluxgate/</c> at the repository root.</summary>
     public string? StateDirectory { get; set; }

@@ -12,8 +12,12 @@ public sealed class StateDirectory
 
     public string Redis => Path.Combine(Root, "redis");
 
-    /// <summary>The local Redis Cluster's nodes, a folder each (<c>node-1</c> …).</summary>
-    public string RedisCluster => Path.Combine(Root, "redis-cluster");
+    /// <summary>The local Redis Cluster's nodes without replicas, a folder each (<c>node-1</c> …).</summary>
+    public string RedisCluster => RedisClusterWith(replicasPerMaster: 0);
+
+    /// <summary>A cluster's nodes with that many replicas per master: a folder of its own, as its nodes are other ones.</summary>
+    public string RedisClusterWith(int replicasPerMaster) =>
+        replicasPerMaster == 0 ? Path.Combine(Root, "redis-cluster") : Path.Combine(Root, $"redis-cluster-{replicasPerMaster}-replicas");
 
     public string EndpointsFile => Path.Combine(Root, "endpoints.json");
 
@@ -43,7 +47,7 @@ public sealed class StateDirectory
         var state = new StateDirectory(root);
         if (options.Fresh)
         {
-            foreach (var folder in new[] { state.Redis, state.RedisCluster, state.Postgres }.Where(Directory.Exists))
+            foreach (var folder in new[] { state.Redis, state.RedisClusterWith(options.RedisReplicas), state.Postgres }.Where(Directory.Exists))
             {
                 Directory.Delete(folder, recursive: true);
             }

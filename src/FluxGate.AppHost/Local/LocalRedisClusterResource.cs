@@ -6,7 +6,7 @@ using StackExchange.Redis;
 
 namespace FluxGate.AppHost.Local;
 
-/// <summary>One master of the local Redis Cluster: its client port and its cluster bus port, on 127.0.0.1.</summary>
+/// <summary>One node of the local Redis Cluster: its client port and its cluster bus port, on 127.0.0.1.</summary>
 public sealed record RedisClusterNode(int Port, int BusPort)
 {
     public string Address => $"127.0.0.1:{Port}";
@@ -14,16 +14,25 @@ public sealed record RedisClusterNode(int Port, int BusPort)
 
 /// <summary>
 /// A real Redis Cluster (Debian packages <c>redis-server</c>, <c>redis-tools</c>) run by Aspire as one local process:
-/// <c>redis-cluster.sh</c> runs a <c>redis-server --cluster-enabled yes</c> per master and joins them once. Its
-/// connection string lists every master; StackExchange.Redis discovers the cluster from them.
+/// <c>redis-cluster.sh</c> runs a <c>redis-server --cluster-enabled yes</c> per node and joins them once, with
+/// <see cref="ReplicasPerMaster"/> replicas per master. Its connection string lists every node; StackExchange.Redis
+/// discovers the cluster from them.
 /// </summary>
-public sealed class LocalRedisClusterResource(string name, string dataDirectory, IReadOnlyList<RedisClusterNode> nodes)
+public sealed class LocalRedisClusterResource(string name, string dataDirectory, IReadOnlyList<RedisClusterNode> nodes, int replicasPerMaster)
     : ExecutableResource(name, "bash", dataDirectory), IResourceWithConnectionString
 {
     /// <summary>Three masters: the fewest <c>redis-cli --cluster create</c> accepts.</summary>
     public const int Masters = 3;
 
+    /// <summary>With replicas: how long a master may be unreachable before its replica takes over (cluster-node-timeout).</summary>
+    public const int ReplicatedNodeTimeoutMs = 2000;
+
+    /// <summary>Without replicas no one takes over, so the timeout only decides when the cluster reports a node failing.</summary>
+    public const int NodeTimeoutMs = 5000;
+
     public IReadOnlyList<RedisClusterNode> Nodes { get; } = nodes;
+
+    public int ReplicasPerMaster { get; } = replicasPerMaster;
 
     /// <summary>The endpoint of the node at <paramref name="index"/>: <c>node1</c>, <c>node2</c>, …</summary>
     public static string EndpointName(int index) => $"node{index + 1}";
@@ -53,25 +62,29 @@ public sealed class LocalRedisClusterResource(string name, string dataDirectory,
 public static class LocalRedisClusterExtensions
 {
     /// <summary>
-    /// A Redis Cluster of <see cref="LocalRedisClusterResource.Masters"/> masters on 127.0.0.1, no replicas, each node's
-    /// data (append-only file, <c>nodes.conf</c>) in <c>node-N</c> under <paramref name="dataDirectory"/>. Healthy when
-    /// every node reports <c>cluster_state:ok</c> and sees the others. With <paramref name="port"/> 0 the nodes keep the
-    /// ports their <c>nodes.conf</c> records where these are free, else take free ones; else they are
-    /// <paramref name="port"/>, +1, +2, their cluster buses 10000 above.
+    /// A Redis Cluster of <see cref="LocalRedisClusterResource.Masters"/> masters on 127.0.0.1, each with
+    /// <paramref name="replicasPerMaster"/> replicas (automatic failover after
+    /// <see cref="LocalRedisClusterResource.ReplicatedNodeTimeoutMs"/>; a node that exits is started again and rejoins as a
+    /// replica), each node's data (append-only file, <c>nodes.conf</c>) in <c>node-N</c> under <paramref name="dataDirectory"/>.
+    /// Healthy when every node reports <c>cluster_state:ok</c> and sees the others. With <paramref name="port"/> 0 the
+    /// nodes keep the ports their <c>nodes.conf</c> records where these are free, else take free ones; else they are
+    /// <paramref name="port"/>, +1, +2, …, their cluster buses 10000 above.
     /// </summary>
     public static IResourceBuilder<LocalRedisClusterResource> AddLocalRedisCluster(this IDistributedApplicationBuilder builder,
-        string name, string dataDirectory, int port)
+        string name, string dataDirectory, int port, int replicasPerMaster = 0)
     {
         Directory.CreateDirectory(dataDirectory);
-        var nodes = ChooseNodes(dataDirectory, port, LocalRedisClusterResource.Masters);
-        var cluster = new LocalRedisClusterResource(name, dataDirectory, nodes);
+        var nodes = ChooseNodes(dataDirectory, port, LocalRedisClusterResource.Masters * (1 + replicasPerMaster));
+        var cluster = new LocalRedisClusterResource(name, dataDirectory, nodes, replicasPerMaster);
         var healthCheckKey = $"{name}_check";
         builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(
             healthCheckKey, _ => new RedisClusterHealthCheck(nodes), failureStatus: null, tags: null));
 
         var script = Path.Combine(AppContext.BaseDirectory, "Local", "redis-cluster.sh");
+        var nodeTimeoutMs = replicasPerMaster > 0 ? LocalRedisClusterResource.ReplicatedNodeTimeoutMs : LocalRedisClusterResource.NodeTimeoutMs;
         var resource = builder.AddResource(cluster)
-            .WithArgs([script, dataDirectory, .. nodes.Select(node => string.Create(CultureInfo.InvariantCulture, $"{node.Port}:{node.BusPort}"))])
+            .WithArgs([script, dataDirectory, replicasPerMaster.ToString(CultureInfo.InvariantCulture), nodeTimeoutMs.ToString(CultureInfo.InvariantCulture),
+                .. nodes.Select(node => string.Create(CultureInfo.InvariantCulture, $"{node.Port}:{node.BusPort}"))])
             .WithHealthCheck(healthCheckKey)
             .WithIconName("Database")
             .ExcludeFromManifest();
@@ -147,7 +160,8 @@ public static class LocalRedisClusterExtensions
 
 /// <summary>
 /// Healthy when every node answers <c>CLUSTER INFO</c> with <c>cluster_state:ok</c>, knows exactly the cluster's nodes,
-/// and lists each of them in <c>CLUSTER NODES</c> as a master at its address now, connected, not failing.
+/// and lists each of them in <c>CLUSTER NODES</c> at its address now, connected, not failing (a master or a replica:
+/// which node is which changes with every failover).
 /// </summary>
 internal sealed class RedisClusterHealthCheck(IReadOnlyList<RedisClusterNode> nodes) : IHealthCheck
 {
@@ -176,9 +190,9 @@ internal sealed class RedisClusterHealthCheck(IReadOnlyList<RedisClusterNode> no
                     return HealthCheckResult.Unhealthy($"{node.Address}: cluster_known_nodes:{info.GetValueOrDefault("cluster_known_nodes")}");
                 }
                 var view = Text(await server.ExecuteAsync("CLUSTER", "NODES")).Split('\n');
-                if (nodes.FirstOrDefault(other => !view.Any(line => IsConnectedMaster(line, other))) is { } unseen)
+                if (nodes.FirstOrDefault(other => !view.Any(line => IsConnectedNode(line, other))) is { } unseen)
                 {
-                    return HealthCheckResult.Unhealthy($"{node.Address} does not see {unseen.Address} as a connected master");
+                    return HealthCheckResult.Unhealthy($"{node.Address} does not see {unseen.Address} as a connected node");
                 }
             }
             return HealthCheckResult.Healthy($"cluster_state:ok on {string.Join(',', nodes.Select(node => node.Address))}");
@@ -193,7 +207,7 @@ internal sealed class RedisClusterHealthCheck(IReadOnlyList<RedisClusterNode> no
     private static string Text(RedisResult reply) => reply.ToString(out _) ?? "";
 
     /// <summary>A <c>CLUSTER NODES</c> line: <c>id ip:port@bus[,host] flags master-id ping pong epoch link-state slots…</c>.</summary>
-    private static bool IsConnectedMaster(string line, RedisClusterNode node)
+    private static bool IsConnectedNode(string line, RedisClusterNode node)
     {
         var fields = line.Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries);
         if (fields.Length < 8)
@@ -202,7 +216,7 @@ internal sealed class RedisClusterHealthCheck(IReadOnlyList<RedisClusterNode> no
         }
         var flags = fields[2].Split(',');
         return fields[1].Split(',')[0] == string.Create(CultureInfo.InvariantCulture, $"{node.Address}@{node.BusPort}")
-            && flags.Contains("master") && !flags.Contains("fail") && !flags.Contains("fail?") && !flags.Contains("handshake")
+            && (flags.Contains("master") || flags.Contains("slave")) && !flags.Contains("fail") && !flags.Contains("fail?") && !flags.Contains("handshake")
             && fields[7] == "connected";
     }
 }

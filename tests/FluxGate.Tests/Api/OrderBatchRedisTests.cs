@@ -92,7 +92,7 @@ public class OrderBatchRedisTests(RedisFixture redis)
         var confirmed = await Task.WhenAll(reserved.Select((decision, i) =>
             Task.Run(() => gate.ConfirmAsync(new OrderAccepted(decision.OrderId, productId, "user", $"key-{i}", DateTimeOffset.UtcNow)))));
 
-        Assert.All(confirmed, Assert.True);
+        Assert.All(confirmed, outcome => Assert.Equal(ConfirmOutcome.Confirmed, outcome));
         Assert.True(ScriptCalls() - before < 200 / 4, $"200 confirms took {ScriptCalls() - before} script calls");
         Assert.Equal(0, await redis.Database.HashLengthAsync(RedisKeys.InFlight(productId)));
         Assert.Equal(200, await redis.Database.SortedSetLengthAsync(RedisKeys.Unpersisted(productId)));
@@ -102,7 +102,7 @@ public class OrderBatchRedisTests(RedisFixture redis)
             Assert.Equal(new OrderDecision(OrderDecisionKind.Duplicate, reserved[i].OrderId), await gate.DecideAsync(productId, $"key-{i}", null, Anyone));
         }
         // A second confirm of the same order changes nothing.
-        Assert.False(await gate.ConfirmAsync(new OrderAccepted(reserved[0].OrderId, productId, "user", "key-0", DateTimeOffset.UtcNow)));
+        Assert.Equal(ConfirmOutcome.AlreadyConfirmed, await gate.ConfirmAsync(new OrderAccepted(reserved[0].OrderId, productId, "user", "key-0", DateTimeOffset.UtcNow)));
         Assert.Equal(200, (long)await redis.Database.HashGetAsync(RedisKeys.Ledger(productId), "accepted"));
     }
 
@@ -243,7 +243,7 @@ public class OrderBatchRedisTests(RedisFixture redis)
         var setexBefore = Calls("setex");
 
         Assert.Equal(RedisHashSlot.Of(productId), OrderIds.SlotOf(reserved.OrderId));
-        Assert.True(await gate.ConfirmAsync(order));
+        Assert.Equal(ConfirmOutcome.Confirmed, await gate.ConfirmAsync(order));
 
         var index = await redis.Database.StringGetWithExpiryAsync(RedisKeys.AcceptedOrder(order.OrderId));
         Assert.Equal(order, OrderLookup.ReadIndexed(index.Value));
@@ -254,7 +254,7 @@ public class OrderBatchRedisTests(RedisFixture redis)
         // order's decision and its confirm): its index is written apart, so the call keeps to one slot on a cluster.
         var moved = new OrderAccepted(OrderIds.New((RedisHashSlot.Of(productId) + 1) % RedisHashSlot.Count), productId, "user", "k2",
             DateTimeOffset.UtcNow);
-        Assert.False(await gate.ConfirmAsync(moved)); // nothing was reserved for it here
+        Assert.Equal(ConfirmOutcome.NotHere, await gate.ConfirmAsync(moved)); // nothing was reserved for it here
         Assert.Equal(moved, OrderLookup.ReadIndexed(await redis.Database.StringGetAsync(RedisKeys.AcceptedOrder(moved.OrderId))));
     }
 
@@ -269,7 +269,7 @@ public class OrderBatchRedisTests(RedisFixture redis)
         {
             var gate = Gate(soldOut, idempotencyTtl: TimeSpan.FromMilliseconds(500), inFlightHold: TimeSpan.Zero);
             var reserved = await gate.DecideAsync(productId, "bought", null, Anyone);
-            Assert.True(await gate.ConfirmAsync(new OrderAccepted(reserved.OrderId, productId, "user", "bought", DateTimeOffset.UtcNow)));
+            Assert.Equal(ConfirmOutcome.Confirmed, await gate.ConfirmAsync(new OrderAccepted(reserved.OrderId, productId, "user", "bought", DateTimeOffset.UtcNow)));
             Assert.Equal(OrderDecisionKind.SoldOut, (await gate.DecideAsync(productId, "late", null, Anyone)).Kind);
             Assert.False(soldOut.Answers(productId)); // the bought key still holds
 

@@ -99,7 +99,7 @@ public class StockBucketRedisTests(RedisFixture redis)
         Assert.Equal(new long[] { 3, 3, 1, 2 }, await Task.WhenAll(buckets.Select(StockAsync)));
         Assert.Equal("p:" + order.OrderId.ToString("N"), (string?)await redis.Database.StringGetAsync(RedisKeys.Idempotency(buckets[2], key)));
         Assert.Equal(new OrderDecision(OrderDecisionKind.InProgress, order.OrderId), await gate.DecideAsync(productId, key, null, Anyone));
-        Assert.True(await gate.ConfirmAsync(new OrderAccepted(order.OrderId, productId, "user", key, DateTimeOffset.UtcNow)));
+        Assert.Equal(ConfirmOutcome.Confirmed, await gate.ConfirmAsync(new OrderAccepted(order.OrderId, productId, "user", key, DateTimeOffset.UtcNow)));
         Assert.Equal(new OrderDecision(OrderDecisionKind.Duplicate, order.OrderId), await gate.DecideAsync(productId, key, null, Anyone));
         Assert.Equal(1, await LedgerAsync(buckets[2], "accepted"));
     }
@@ -229,7 +229,7 @@ public class StockBucketRedisTests(RedisFixture redis)
         var key = KeysOf(1, 4).First();
         var order = await gate.DecideAsync(productId, key, null, Anyone);
         var at = DateTimeOffset.UtcNow;
-        Assert.True(await gate.ConfirmAsync(new OrderAccepted(order.OrderId, productId, "user", key, at)));
+        Assert.Equal(ConfirmOutcome.Confirmed, await gate.ConfirmAsync(new OrderAccepted(order.OrderId, productId, "user", key, at)));
         Assert.Equal(0, await StockAsync(buckets[1]));
 
         var bucket = await new StockBucketMap(redis.Connection).ReadBucketOfAsync(productId, key);

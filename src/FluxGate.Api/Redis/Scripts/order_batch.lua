@@ -26,7 +26,9 @@
 --
 -- Returns { stock left (-1: never initialized), keys-until (ms), the product's count of stock buckets (only known with
 -- decisions: else 0), a result per confirm, a result per decision }.
--- A confirm: 1, or 0 when the reservation was already resolved (by the reconciler, or undone).
+-- A confirm: 1; 2 confirmed already (a retry); 3 its reservation was lost and is healed (a unit taken again, the key
+-- set); 4 lost and not healable (no unit left, or another order holds the key: counted as oversold / keysReused in
+-- the ledger); 0 nothing here (the product is gone from Redis, or the order was decided in another stock bucket).
 -- A decision: the key's value ("p:<id>" in flight, "a:<id>" accepted) for a known key, else 0 reserved, 1 sold out,
 -- 2 rate limited, 3 never initialized, 4 admission token already used, 5 purchase limit reached, 6 routed by another
 -- count of stock buckets.
@@ -61,7 +63,8 @@ if confirms > 0 then
       redis.call('SET', KEYS[lastKey + 1], event, 'PX', indexTtl)
       lastKey = lastKey + 1
     end
-    local pending = redis.call('GET', key) == 'p:' .. ids[i]
+    local held = redis.call('GET', key)
+    local pending = held == 'p:' .. ids[i]
     if records[i] or pending then
       events[#events + 1] = nowMsText
       events[#events + 1] = event
@@ -70,8 +73,37 @@ if confirms > 0 then
         keysUntil = nowMs + ttl
       end
       results[i] = 1
-    else
+    elseif held == 'a:' .. ids[i] then
+      results[i] = 2
+    elseif indexTtl == '' then
+      -- Decided in another stock bucket (the product was initialized again with another split meanwhile): its
+      -- reservation is there, for the reconciler.
       results[i] = 0
+    else
+      -- Kafka has the order, yet its reservation is gone: Redis lost writes (a failover to a replica that had not
+      -- received them). Healed here, in the same atomic call, so no unit sells in between: the order takes a unit
+      -- again and its key answers it; a unit or key that another order took meanwhile cannot be healed and is counted.
+      local left = tonumber(redis.call('GET', KEYS[1]))
+      if not left then
+        results[i] = 0 -- the product itself is gone (Redis restarted empty): the admin restore brings it back
+      else
+        events[#events + 1] = nowMsText
+        events[#events + 1] = event
+        results[i] = 3
+        if left > 0 then
+          redis.call('DECR', KEYS[1])
+        else
+          redis.call('HINCRBY', KEYS[5], 'oversold', 1)
+          results[i] = 4
+        end
+        if held then
+          redis.call('HINCRBY', KEYS[5], 'keysReused', 1)
+          results[i] = 4
+        else
+          redis.call('SET', key, 'a:' .. ids[i], 'PX', ARGV[3])
+          keysUntil = nowMs + ttl
+        end
+      end
     end
   end
   redis.call('HDEL', KEYS[2], unpack(ids))
