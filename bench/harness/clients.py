@@ -138,7 +138,9 @@ class RedisCluster:
     def __init__(self, connection_string):
         parts = connection_string.split(",")
         options = ",".join(p for p in parts if "=" in p)
-        self.nodes = [Redis(p + ("," + options if options else "")) for p in parts if "=" not in p]
+        nodes = [Redis(p + ("," + options if options else "")) for p in parts if "=" not in p]
+        # With replicas (FluxGate:RedisReplicas) the string lists them too; a replica answers MOVED to key commands.
+        self.nodes = [n for n in nodes if n.call("ROLE").splitlines()[:1] == ["master"]]
 
     def node(self, port):
         return next(n for n in self.nodes if int(n.port) == int(port))

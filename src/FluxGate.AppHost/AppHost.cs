@@ -25,8 +25,6 @@ var admissionSigningKey = builder.AddParameter("admission-signing-key",
     new GenerateParameterDefault { MinLength = 44, Special = false }, secret: true, persist: true);
 var adminApiKey = builder.AddAdminApiKey(options);
 var shopperTokens = builder.AddShopperTokens();
-var permitsPerSecond = builder.AddParameter("rate-limit-permits-per-second",
-    builder.ExecutionContext.IsRunMode ? "50" : "10000", publishValueAsDefault: true);
 
 var redis = backingServices.AddRedis(ResourceNames.Redis);
 var kafka = backingServices.AddKafka(ResourceNames.Kafka);
@@ -42,7 +40,6 @@ var api = builder.AddProject<Projects.FluxGate_Api>(ResourceNames.Api, project =
     .WithReference(fluxgate).WaitFor(fluxgate)
     .WithEnvironment("WaitingRoom__Url", waitingroom.GetEndpoint("http"))
     .WithEnvironment("Admission__SigningKey", admissionSigningKey)
-    .WithEnvironment("RateLimit__PermitsPerSecond", permitsPerSecond)
     .WithAdminApiKey(adminApiKey)
     .WithShopperTokens(shopperTokens)
     .WithMintShopperTokenCommand(shopperTokens)

@@ -107,6 +107,39 @@ public class OrderBatchRedisTests(RedisFixture redis)
     }
 
     [Fact]
+    public async Task A_confirm_whose_reservation_redis_lost_heals_it_in_the_same_call_or_counts_what_cannot_be_healed()
+    {
+        var productId = await InitAsync(2);
+        var gate = Gate();
+        var lost = await gate.DecideAsync(productId, "lost", null, Anyone);
+        // What a replica that missed the decision holds after a failover: the unit back, no key, no in-flight record.
+        await redis.Database.KeyDeleteAsync(RedisKeys.Idempotency(productId, "lost"));
+        await redis.Database.HashDeleteAsync(RedisKeys.InFlight(productId), lost.OrderId.ToString("N"));
+        await redis.Database.StringIncrementAsync(RedisKeys.Stock(productId));
+
+        Assert.Equal(ConfirmOutcome.LostAndHealed, await gate.ConfirmAsync(new OrderAccepted(lost.OrderId, productId, "user", "lost", DateTimeOffset.UtcNow)));
+        Assert.Equal(1, (long)await redis.Database.StringGetAsync(RedisKeys.Stock(productId)));
+        Assert.Equal(new OrderDecision(OrderDecisionKind.Duplicate, lost.OrderId), await gate.DecideAsync(productId, "lost", null, Anyone));
+        Assert.Equal(1, (long)await redis.Database.HashGetAsync(RedisKeys.Ledger(productId), "accepted"));
+        Assert.Equal(1, await redis.Database.SortedSetLengthAsync(RedisKeys.Unpersisted(productId)));
+
+        // Lost again, but a retry of its key took the last unit meanwhile: counted, the event still kept for PostgreSQL.
+        var second = await gate.DecideAsync(productId, "second", null, Anyone);
+        await redis.Database.KeyDeleteAsync(RedisKeys.Idempotency(productId, "second"));
+        await redis.Database.HashDeleteAsync(RedisKeys.InFlight(productId), second.OrderId.ToString("N"));
+        await redis.Database.StringIncrementAsync(RedisKeys.Stock(productId));
+        var retry = await gate.DecideAsync(productId, "second", null, Anyone);
+        Assert.Equal(OrderDecisionKind.Reserved, retry.Kind);
+
+        Assert.Equal(ConfirmOutcome.LostNotHealable, await gate.ConfirmAsync(new OrderAccepted(second.OrderId, productId, "user", "second", DateTimeOffset.UtcNow)));
+        var ledger = (await redis.Database.HashGetAllAsync(RedisKeys.Ledger(productId))).ToDictionary(entry => (string)entry.Name!, entry => (long)entry.Value);
+        Assert.Equal(1, ledger["oversold"]);
+        Assert.Equal(1, ledger["keysReused"]);
+        Assert.Equal(0, (long)await redis.Database.StringGetAsync(RedisKeys.Stock(productId)));
+        Assert.Equal(2, await redis.Database.SortedSetLengthAsync(RedisKeys.Unpersisted(productId)));
+    }
+
+    [Fact]
     public async Task One_call_decides_its_orders_in_arrival_order_as_one_call_each_would()
     {
         // Stock 2, a rate bucket with 2 tokens: the first two distinct keys reserve, a repeated key is in progress, the

@@ -36,9 +36,9 @@ public sealed class RedisFailoverTests(ReplicatedClusterGraphFixture graph, ITes
         {
             await FailOverMidSaleAsync($"frozen-{round}", async pid =>
             {
-                ProcessTree.Signal(pid, 19); // SIGSTOP
+                ProcessTree.Signal(pid, ProcessTree.SigStop);
                 await Task.Delay(Freeze);
-                ProcessTree.Signal(pid, 18); // SIGCONT
+                ProcessTree.Signal(pid, ProcessTree.SigCont);
             });
         }
     });
@@ -75,7 +75,7 @@ public sealed class RedisFailoverTests(ReplicatedClusterGraphFixture graph, ITes
         var accepted = sale.Accepted;
         output.WriteLine($"{name}: stock {stock} (about {rate:0}/s before the fault), master {master} (pid {pid}) faulted at " +
             $"{faultAt.TotalSeconds:0.0} s, {promoted} serves it from {promotedAt.TotalSeconds:0.0} s; " +
-            $"first success after the fault at {sale.FirstSuccessAfter(faultAt)?.TotalSeconds:0.0} s; answers {sale.Statuses}");
+            $"no success from {sale.Outage.From.TotalSeconds:0.0} s to {sale.Outage.To.TotalSeconds:0.0} s; answers {sale.Statuses}");
 
         Assert.Empty(sale.KeysWithTwoOrders);
         Assert.InRange(accepted.Count, 1, stock);
@@ -120,8 +120,11 @@ public sealed class RedisFailoverTests(ReplicatedClusterGraphFixture graph, ITes
         public string Statuses => string.Join(", ", _answers.GroupBy(answer => answer.Status).OrderBy(group => group.Key)
             .Select(group => $"{group.Key} ×{group.Count()}"));
 
-        public TimeSpan? FirstSuccessAfter(TimeSpan at) =>
-            _answers.Where(answer => answer.At > at && answer.Status == "200 success").Select(answer => (TimeSpan?)answer.At).Min();
+        /// <summary>The longest time between two orders answered <c>200 success</c>.</summary>
+        public (TimeSpan From, TimeSpan To) Outage =>
+            _answers.Where(answer => answer.Status == "200 success").Select(answer => answer.At).Order()
+                .Aggregate((Gap: (From: TimeSpan.Zero, To: TimeSpan.Zero), Last: TimeSpan.Zero),
+                    (state, at) => (at - state.Last > state.Gap.To - state.Gap.From ? (state.Last, at) : state.Gap, at)).Gap;
 
         public static string UserOf(string key) => $"shopper-{key[^6..]}";
 
