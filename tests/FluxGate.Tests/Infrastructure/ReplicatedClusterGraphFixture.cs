@@ -31,12 +31,12 @@ public sealed class ReplicatedClusterGraphFixture() : GraphFixture(Options)
     public IReadOnlyList<string> Nodes => App.GetConnectionString("redis").Split(',');
 
     /// <summary>
-    /// The node serving <paramref name="key"/>'s slot now and its process id, as the other nodes see it (asked one by
-    /// one with <c>redis-cli</c>, so a frozen node only costs its own time-out).
+    /// The node serving the slot of the keys tagged <paramref name="hashTag"/> (a product id) now and its process id, as
+    /// the other nodes see it (asked one by one with <c>redis-cli</c>, so a frozen node only costs its own time-out).
     /// </summary>
-    public async Task<(string Address, int ProcessId)> MasterOfAsync(string key)
+    public async Task<(string Address, int ProcessId)> MasterOfAsync(string hashTag)
     {
-        var slot = FluxGate.Contracts.RedisHashSlot.Of(key);
+        var slot = FluxGate.Contracts.RedisHashSlot.Of(hashTag);
         foreach (var node in Nodes)
         {
             if (MasterOfSlot(await RedisCliAsync(node, "cluster", "nodes"), slot) is not { } address)
