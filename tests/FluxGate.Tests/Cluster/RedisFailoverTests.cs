@@ -27,11 +27,14 @@ public sealed class RedisFailoverTests(ReplicatedClusterGraphFixture graph, ITes
     public Task A_killed_master_is_replaced_and_nothing_is_sold_twice_or_lost() => graph.WithLogsOnFailureAsync(output, () =>
         FailOverMidSaleAsync("killed", pid => ProcessTree.Signal(pid, 9)));
 
-    /// <summary>Four rounds: before replicas acknowledged reservations, this oversold in 3 of 6 rounds from outside.</summary>
+    /// <summary>
+    /// Three rounds: before replicas acknowledged reservations, the same test failed in its second round at 5788268, and
+    /// the fault oversold in 3 of 6 runs from outside.
+    /// </summary>
     [Fact]
     public Task A_master_frozen_past_the_node_timeout_then_resumed_sells_nothing_twice() => graph.WithLogsOnFailureAsync(output, async () =>
     {
-        for (var round = 1; round <= 4; round++)
+        for (var round = 1; round <= 3; round++)
         {
             await FailOverMidSaleAsync($"frozen-{round}", async pid =>
             {
@@ -77,9 +80,11 @@ public sealed class RedisFailoverTests(ReplicatedClusterGraphFixture graph, ITes
             $"{faultAt.TotalSeconds:0.0} s, {promoted} serves it from {promotedAt.TotalSeconds:0.0} s; " +
             $"no success from {sale.Outage.From.TotalSeconds:0.0} s to {sale.Outage.To.TotalSeconds:0.0} s; answers {sale.Statuses}");
 
-        // Every accepted key, replayed at once after the load (inside its idempotency window): its one order, never a
+        // Every key accepted from a second before the fault on (what a failover can touch; earlier ones reached the
+        // replica long before), replayed at once after the load, inside its idempotency window: its one order, never a
         // second ("in progress" with the same order while a confirm still waits for Redis).
-        var replays = await Task.WhenAll(accepted.Chunk(accepted.Count / 32 + 1).Select(chunk => Task.Run(async () =>
+        var touched = sale.AcceptedSince(faultAt - TimeSpan.FromSeconds(1));
+        var replays = await Task.WhenAll(touched.Chunk(touched.Count / 32 + 1).Select(chunk => Task.Run(async () =>
         {
             var wrong = new List<string>();
             foreach (var (key, orderId) in chunk)
@@ -117,6 +122,7 @@ public sealed class RedisFailoverTests(ReplicatedClusterGraphFixture graph, ITes
         private readonly Stopwatch _clock = new();
         private readonly ConcurrentDictionary<string, ConcurrentDictionary<Guid, byte>> _ordersByKey = new();
         private readonly ConcurrentDictionary<string, Guid> _accepted = new();
+        private readonly ConcurrentDictionary<string, TimeSpan> _acceptedAt = new();
         private readonly ConcurrentQueue<(string Key, TimeSpan Due)> _replays = new();
         private readonly ConcurrentQueue<(TimeSpan At, string Status)> _answers = new();
         private int _next;
@@ -130,6 +136,10 @@ public sealed class RedisFailoverTests(ReplicatedClusterGraphFixture graph, ITes
 
         public string Statuses => string.Join(", ", _answers.GroupBy(answer => answer.Status).OrderBy(group => group.Key)
             .Select(group => $"{group.Key} ×{group.Count()}"));
+
+        /// <summary>The keys whose order was accepted at or after <paramref name="at"/>, with their order.</summary>
+        public List<KeyValuePair<string, Guid>> AcceptedSince(TimeSpan at) =>
+            _acceptedAt.Where(key => key.Value >= at).Select(key => new KeyValuePair<string, Guid>(key.Key, _accepted[key.Key])).ToList();
 
         public int AcceptedAfter(TimeSpan at) => _answers.Count(answer => answer.At > at && answer.Status == "200 success");
 
@@ -191,6 +201,7 @@ public sealed class RedisFailoverTests(ReplicatedClusterGraphFixture graph, ITes
                     _ordersByKey.GetOrAdd(key, _ => new()).TryAdd(orderId, 0);
                     if (attempt.Outcome == "success" && _accepted.TryAdd(key, orderId) && !isReplay)
                     {
+                        _acceptedAt[key] = _clock.Elapsed;
                         _replays.Enqueue((key, _clock.Elapsed + TimeSpan.FromSeconds(1)));
                     }
                 }
