@@ -17,14 +17,9 @@ public sealed class ReplicatedClusterGraphCollection : ICollectionFixture<Replic
 /// </summary>
 public sealed class ReplicatedClusterGraphFixture() : GraphFixture(Options)
 {
-    public static readonly GraphOptions Options = new()
+    public static readonly GraphOptions Options = ClusterGraphFixture.Options with
     {
-        Configuration = new Dictionary<string, string>
-        {
-            ["FluxGate:RedisTopology"] = "Cluster",
-            ["FluxGate:RedisReplicas"] = "1",
-            ["FluxGate:Settings:api:RateLimit:PermitsPerSecond"] = "1000000",
-        },
+        Configuration = new Dictionary<string, string>(ClusterGraphFixture.Options.Configuration) { ["FluxGate:RedisReplicas"] = "1" },
     };
 
     /// <summary>Every node of the cluster, as the connection string lists them.</summary>
