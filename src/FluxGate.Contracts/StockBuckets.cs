@@ -44,6 +44,18 @@ public static class StockBuckets
     /// <summary>Which of <paramref name="count"/> buckets decides the orders of <paramref name="idempotencyKey"/>: always the same one.</summary>
     public static int IndexOf(string idempotencyKey, int count) => count == 1 ? 0 : RedisHashSlot.Of(idempotencyKey) % count;
 
+    /// <summary>
+    /// The bucket that decided an order: the one whose hash slot the order id carries (<see cref="OrderIds"/>), among the
+    /// product's buckets now (<paramref name="current"/>) or, when the product was initialized again with another count
+    /// since, among the buckets of any count. Null when none matches (an id from outside).
+    /// </summary>
+    public static string? DecidedIn(string productId, Guid orderId, string[] current)
+    {
+        var slot = OrderIds.SlotOf(orderId);
+        return current.FirstOrDefault(bucket => RedisHashSlot.Of(bucket) == slot)
+            ?? Enumerable.Range(2, Max - 1).SelectMany(count => Of(productId, count)).FirstOrDefault(bucket => RedisHashSlot.Of(bucket) == slot);
+    }
+
     /// <summary>The product a bucket's tag belongs to.</summary>
     public static string ProductOf(string bucket)
     {

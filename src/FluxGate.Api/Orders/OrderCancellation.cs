@@ -50,8 +50,10 @@ public sealed class OrderCancellation(
             return CancellationOutcome.Failed;
         }
 
-        // The unit goes back to the stock bucket the order was decided in (the product itself unless split).
-        var bucket = order.IdempotencyKey is { } key ? await bucketMap.ReadBucketOfAsync(order.ProductId, key) : order.ProductId;
+        // The unit goes back to the stock bucket the order was decided in (the product itself unless split), found by the
+        // slot its id carries: a re-init with another split between two cancels must not lead the second to another
+        // bucket, whose cancel marker it would not find (the unit would come back twice).
+        var bucket = await bucketMap.ReadDecidingBucketAsync(order.ProductId, orderId, order.IdempotencyKey);
         return await ReturnUnitAsync(_redis, scripts, order, cancel, bucket) ? CancellationOutcome.Cancelled : CancellationOutcome.AlreadyCancelled;
     }
 

@@ -46,6 +46,17 @@ public sealed class StockBucketMap(IConnectionMultiplexer redis)
     public static string BucketOf(string[] buckets, string idempotencyKey) =>
         buckets[StockBuckets.IndexOf(idempotencyKey, buckets.Length)];
 
+    /// <summary>
+    /// The bucket that decided the order <paramref name="orderId"/>, also after the product was initialized again with
+    /// another count of buckets (<see cref="StockBuckets.DecidedIn"/>); else the bucket its key maps to now.
+    /// </summary>
+    public async Task<string> ReadDecidingBucketAsync(string productId, Guid orderId, string? idempotencyKey)
+    {
+        var buckets = await ReadAsync(productId);
+        return StockBuckets.DecidedIn(productId, orderId, buckets)
+            ?? (idempotencyKey is null ? productId : BucketOf(buckets, idempotencyKey));
+    }
+
     /// <summary>The bucket of an order of <paramref name="productId"/> as Redis has the product now.</summary>
     public async Task<string> ReadBucketOfAsync(string productId, string idempotencyKey) =>
         BucketOf(await ReadAsync(productId), idempotencyKey);

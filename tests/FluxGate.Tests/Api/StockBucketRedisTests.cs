@@ -222,6 +222,34 @@ public class StockBucketRedisTests(RedisFixture redis)
     }
 
     [Fact]
+    public async Task A_cancel_after_a_re_init_with_another_split_finds_the_orders_bucket_so_a_second_cancel_returns_nothing()
+    {
+        var (productId, buckets) = await InitAsync(4, 4);
+        var gate = Gate();
+        var overTwo = StockBuckets.Of(productId, 2);
+        var key = KeysOf(3, 4).First(key => overTwo[StockBuckets.IndexOf(key, 2)] != buckets[3]);
+        var order = await gate.DecideAsync(productId, key, null, Anyone);
+        var at = DateTimeOffset.UtcNow;
+        Assert.Equal(ConfirmOutcome.Confirmed, await gate.ConfirmAsync(new OrderAccepted(order.OrderId, productId, "user", key, at)));
+        var map = new StockBucketMap(redis.Connection);
+        var known = new KnownOrder(order.OrderId, productId, "user", "accepted", Persisted: false, at, key);
+        var cancel = new OrderCancelled(order.OrderId, productId, at);
+
+        var first = await map.ReadDecidingBucketAsync(productId, order.OrderId, key);
+        Assert.Equal(buckets[3], first);
+        Assert.True(await OrderCancellation.ReturnUnitAsync(redis.Database, _scripts, known, cancel, first));
+
+        // The product initialized again over two buckets before the first cancel reached PostgreSQL: the key would map
+        // to another bucket now, the order's id still names the one that decided it.
+        await InitAsync(4, 2, productId);
+        Assert.NotEqual(buckets[3], await map.ReadBucketOfAsync(productId, key));
+        var second = await map.ReadDecidingBucketAsync(productId, order.OrderId, key);
+
+        Assert.Equal(first, second);
+        Assert.False(await OrderCancellation.ReturnUnitAsync(redis.Database, _scripts, known, cancel, second));
+    }
+
+    [Fact]
     public async Task A_cancel_returns_the_unit_to_the_orders_bucket()
     {
         var (productId, buckets) = await InitAsync(4, 4);
