@@ -17,12 +17,15 @@ public sealed record StockInitialized(string ProductId, int Quantity, DateTimeOf
     : OrderEvent(ProductId);
 
 /// <summary>A unit was reserved in Redis for this order; the order must be persisted.</summary>
+/// <param name="SignedIn">Placed with a shopper token (<paramref name="UserId"/> is its subject): only that shopper, or
+/// the admin key, may cancel it. Left out of the JSON when false.</param>
 public sealed record OrderAccepted(
     Guid OrderId,
     string ProductId,
     string UserId,
     string IdempotencyKey,
-    DateTimeOffset AcceptedAt)
+    DateTimeOffset AcceptedAt,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] bool SignedIn = false)
     : OrderEvent(ProductId);
 
 /// <summary>An accepted order was cancelled and its unit returned to stock.</summary>

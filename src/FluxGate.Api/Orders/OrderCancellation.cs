@@ -27,14 +27,16 @@ public sealed class OrderCancellation(
     private readonly IDatabase _redis = redis.GetDatabase();
 
     /// <param name="userId">Who must have placed the order; null: anyone (the admin key).</param>
-    public async Task<CancellationOutcome> CancelAsync(Guid orderId, string? userId, CancellationToken cancellationToken)
+    /// <param name="signedIn">Whether the caller is signed in as <paramref name="userId"/>: an order placed signed in is not
+    /// cancelled by someone who only names its userId in the body.</param>
+    public async Task<CancellationOutcome> CancelAsync(Guid orderId, string? userId, bool signedIn, CancellationToken cancellationToken)
     {
         var order = await lookup.FindAsync(orderId, cancellationToken);
         if (order is null)
         {
             return CancellationOutcome.NotFound;
         }
-        if (userId is not null && order.UserId != userId)
+        if (userId is not null && (order.UserId != userId || (order.SignedIn && !signedIn)))
         {
             return CancellationOutcome.NotOwner;
         }

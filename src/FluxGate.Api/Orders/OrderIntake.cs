@@ -19,7 +19,7 @@ public sealed partial class OrderIntake(
 
         return decision.Kind switch
         {
-            OrderDecisionKind.Reserved => await HandOverAsync(order, idempotencyKey, decision.OrderId, admittedTicket),
+            OrderDecisionKind.Reserved => await HandOverAsync(order, idempotencyKey, decision.OrderId, admittedTicket, shopper),
             OrderDecisionKind.Duplicate => new OrderResult(OrderOutcome.Duplicate, decision.OrderId),
             OrderDecisionKind.InProgress => new OrderResult(OrderOutcome.InProgress, decision.OrderId),
             OrderDecisionKind.SoldOut or OrderDecisionKind.NotInitialized => new OrderResult(OrderOutcome.SoldOut),
@@ -30,9 +30,9 @@ public sealed partial class OrderIntake(
         };
     }
 
-    private async Task<OrderResult> HandOverAsync(OrderRequest order, string idempotencyKey, Guid orderId, long? admittedTicket)
+    private async Task<OrderResult> HandOverAsync(OrderRequest order, string idempotencyKey, Guid orderId, long? admittedTicket, Shopper shopper)
     {
-        var accepted = new OrderAccepted(orderId, order.ProductId, order.UserId, idempotencyKey, time.GetUtcNow());
+        var accepted = new OrderAccepted(orderId, order.ProductId, order.UserId, idempotencyKey, time.GetUtcNow(), shopper.IsAuthenticated);
         var delivery = await producer.ProduceAsync(accepted);
 
         switch (delivery)

@@ -9,7 +9,10 @@ namespace FluxGate.Api.Orders;
 /// <param name="Status"><c>accepted</c> or <c>cancelled</c>.</param>
 /// <param name="Persisted">True when PostgreSQL has it; false while it is in Kafka on its way there.</param>
 /// <param name="IdempotencyKey">The key it was placed with: which of the product's stock buckets holds it.</param>
-public sealed record KnownOrder(Guid OrderId, string ProductId, string UserId, string Status, bool Persisted, DateTimeOffset AcceptedAt, string? IdempotencyKey = null);
+/// <param name="SignedIn">Placed with a shopper token: only that shopper (or the admin key) may cancel it.</param>
+public sealed record KnownOrder(
+    Guid OrderId, string ProductId, string UserId, string Status, bool Persisted, DateTimeOffset AcceptedAt, string? IdempotencyKey = null,
+    bool SignedIn = false);
 
 /// <summary>
 /// Finds orders: PostgreSQL is the record; the Redis status index the order's confirm writes covers the moment
@@ -38,10 +41,10 @@ public sealed class OrderLookup(NpgsqlDataSource database, IConnectionMultiplexe
                       ?? ReadIndexed(await _redis.StringGetAsync(RedisKeys.AcceptedOrderUntagged(orderId)));
         if (indexed is not null)
         {
-            var bucket = await bucketMap.ReadBucketOfAsync(indexed.ProductId, indexed.IdempotencyKey);
+            var bucket = await bucketMap.ReadDecidingBucketAsync(indexed.ProductId, orderId, indexed.IdempotencyKey);
             var cancelled = await _redis.KeyExistsAsync(RedisKeys.Cancelled(bucket, orderId));
             return new KnownOrder(orderId, indexed.ProductId, indexed.UserId, cancelled ? "cancelled" : "accepted", Persisted: false,
-                indexed.AcceptedAt, indexed.IdempotencyKey);
+                indexed.AcceptedAt, indexed.IdempotencyKey, indexed.SignedIn);
         }
         return null;
     }
@@ -53,14 +56,14 @@ public sealed class OrderLookup(NpgsqlDataSource database, IConnectionMultiplexe
     private async Task<KnownOrder?> FindPersistedAsync(Guid orderId, CancellationToken cancellationToken)
     {
         await using var command = database.CreateCommand(
-            "SELECT product_id, user_id, status, accepted_at, idempotency_key FROM orders WHERE id = $1");
+            "SELECT product_id, user_id, status, accepted_at, idempotency_key, signed_in FROM orders WHERE id = $1");
         command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = orderId });
         try
         {
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             return await reader.ReadAsync(cancellationToken)
                 ? new KnownOrder(orderId, reader.GetString(0), reader.GetString(1), reader.GetString(2), Persisted: true,
-                    reader.GetFieldValue<DateTimeOffset>(3), reader.IsDBNull(4) ? null : reader.GetString(4))
+                    reader.GetFieldValue<DateTimeOffset>(3), reader.IsDBNull(4) ? null : reader.GetString(4), reader.GetBoolean(5))
                 : null;
         }
         catch (PostgresException exception) when (exception.SqlState == PostgresErrorCodes.UndefinedTable)

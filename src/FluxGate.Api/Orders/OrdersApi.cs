@@ -110,7 +110,7 @@ public static class OrdersApi
             owner = cancel.UserId;
         }
 
-        var outcome = await cancellation.CancelAsync(id, owner, cancellationToken);
+        var outcome = await cancellation.CancelAsync(id, owner, signedIn: credential.Subject is not null, cancellationToken);
         return ApiResults.ForCancellation(outcome, id);
     }
 

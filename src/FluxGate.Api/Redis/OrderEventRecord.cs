@@ -14,7 +14,8 @@ namespace FluxGate.Api.Redis;
 /// character in any).
 /// </summary>
 /// <remarks>
-/// <c>A\n&lt;orderId&gt;\n&lt;acceptedAt, UTC ticks&gt;\n&lt;productId&gt;\n&lt;idempotencyKey&gt;\n&lt;userId&gt;</c>, or
+/// <c>A\n&lt;orderId&gt;\n&lt;acceptedAt, UTC ticks&gt;\n&lt;productId&gt;\n&lt;idempotencyKey&gt;\n&lt;userId&gt;</c> (and
+/// <c>\ns</c> for an order placed signed in), or
 /// <c>C\n&lt;orderId&gt;\n&lt;cancelledAt, UTC ticks&gt;\n&lt;productId&gt;</c>; the order id without dashes. JSON (what
 /// apis before this format wrote) is read too, so records written before an upgrade are still found and produced again.
 /// The other way round does not hold: an older api's reconciler takes a record it cannot read as settled and drops it,
@@ -25,7 +26,7 @@ public static class OrderEventRecord
     private const byte Separator = (byte)'\n';
 
     // The longest record: every field at its longest, a user id of 128 characters at most 3 UTF-8 bytes each.
-    private const int MaxBytes = 2 + 33 + 20 + InputRules.MaxProductIdLength + 1 + InputRules.MaxIdempotencyKeyLength + 1 + InputRules.MaxUserIdLength * 3;
+    private const int MaxBytes = 2 + 33 + 20 + InputRules.MaxProductIdLength + 1 + InputRules.MaxIdempotencyKeyLength + 1 + InputRules.MaxUserIdLength * 3 + 2;
 
     /// <exception cref="ArgumentException">Not an accepted order or a cancel, or fields longer than <see cref="InputRules"/> allow.</exception>
     public static byte[] Encode(OrderEvent orderEvent)
@@ -35,7 +36,7 @@ public static class OrderEventRecord
         var fits = orderEvent switch
         {
             OrderAccepted order => Utf8.TryWrite(buffer, CultureInfo.InvariantCulture,
-                $"A\n{order.OrderId:N}\n{order.AcceptedAt.UtcTicks}\n{order.ProductId}\n{order.IdempotencyKey}\n{order.UserId}",
+                $"A\n{order.OrderId:N}\n{order.AcceptedAt.UtcTicks}\n{order.ProductId}\n{order.IdempotencyKey}\n{order.UserId}{(order.SignedIn ? "\ns" : "")}",
                 out written),
             OrderCancelled cancel => Utf8.TryWrite(buffer, CultureInfo.InvariantCulture,
                 $"C\n{cancel.OrderId:N}\n{cancel.CancelledAt.UtcTicks}\n{cancel.ProductId}",
@@ -89,6 +90,8 @@ public static class OrderEventRecord
         {
             ((byte)'A', 6) => new OrderAccepted(orderId, productId, Encoding.UTF8.GetString(record[fields[5]]),
                 Encoding.UTF8.GetString(record[fields[4]]), at),
+            ((byte)'A', 7) when record[fields[6]] is [(byte)'s'] => new OrderAccepted(orderId, productId, Encoding.UTF8.GetString(record[fields[5]]),
+                Encoding.UTF8.GetString(record[fields[4]]), at, SignedIn: true),
             ((byte)'C', 4) => new OrderCancelled(orderId, productId, at),
             _ => null,
         };

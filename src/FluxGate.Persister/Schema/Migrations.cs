@@ -58,6 +58,10 @@ public static class Migrations
             """
             ALTER TABLE products ADD COLUMN IF NOT EXISTS initialized_at timestamptz;
             """),
+        (3, "orders.signed_in: placed with a shopper token, so only that shopper (or the admin key) may cancel it",
+            """
+            ALTER TABLE orders ADD COLUMN IF NOT EXISTS signed_in boolean NOT NULL DEFAULT false;
+            """),
     ];
 
     public static int LatestVersion => All[^1].Version;

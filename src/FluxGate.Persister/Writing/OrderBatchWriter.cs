@@ -180,8 +180,8 @@ public sealed class OrderBatchWriter(NpgsqlDataSource dataSource)
                 Command("SELECT id, stock, initial_stock, initialized_at FROM products WHERE id = ANY($1) ORDER BY id FOR UPDATE", productIds),
                 Command(
                     """
-                    INSERT INTO orders (id, product_id, user_id, idempotency_key, accepted_at)
-                    SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[])
+                    INSERT INTO orders (id, product_id, user_id, idempotency_key, accepted_at, signed_in)
+                    SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::boolean[])
                     ON CONFLICT (id) DO NOTHING
                     RETURNING id
                     """,
@@ -189,7 +189,8 @@ public sealed class OrderBatchWriter(NpgsqlDataSource dataSource)
                     orders.Select(order => order.ProductId).ToArray(),
                     orders.Select(order => order.UserId).ToArray(),
                     orders.Select(order => (string?)order.IdempotencyKey).ToArray(),
-                    orders.Select(order => order.AcceptedAt.UtcDateTime).ToArray()),
+                    orders.Select(order => order.AcceptedAt.UtcDateTime).ToArray(),
+                    orders.Select(order => order.SignedIn).ToArray()),
                 // Read after the insert: a cancel may follow its order within the same batch.
                 Command("SELECT id, product_id FROM orders WHERE id = ANY($1)", cancels.Select(cancel => cancel.OrderId).ToArray()),
                 Command(

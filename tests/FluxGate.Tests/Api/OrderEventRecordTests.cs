@@ -24,6 +24,19 @@ public class OrderEventRecordTests
     }
 
     [Fact]
+    public void An_order_placed_signed_in_keeps_that_in_redis_and_in_kafka_and_an_anonymous_one_writes_nothing_more()
+    {
+        var signedIn = new OrderAccepted(Guid.CreateVersion7(), "p1", "user-42", "k1", DateTimeOffset.UtcNow, SignedIn: true);
+        var anonymous = signedIn with { SignedIn = false };
+
+        Assert.Equal(signedIn, OrderEventRecord.Decode(OrderEventRecord.Encode(signedIn)));
+        Assert.Equal(anonymous, OrderEventRecord.Decode(OrderEventRecord.Encode(anonymous)));
+        Assert.Equal(OrderEventRecord.Encode(anonymous).Length + 2, OrderEventRecord.Encode(signedIn).Length);
+        Assert.Equal(signedIn, OrderEventSerializer.Deserialize(OrderEventSerializer.Serialize(signedIn)));
+        Assert.DoesNotContain("signedIn", Encoding.UTF8.GetString(OrderEventSerializer.Serialize(anonymous)));
+    }
+
+    [Fact]
     public void A_cancel_comes_back_exactly_as_given()
     {
         var cancel = new OrderCancelled(Guid.CreateVersion7(), "p1", DateTimeOffset.UtcNow);

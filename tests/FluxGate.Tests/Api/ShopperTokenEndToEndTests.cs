@@ -42,6 +42,11 @@ public sealed class ShopperTokenEndToEndTests(GraphFixture graph, ITestOutputHel
             var naming = await api.SendAsync(HttpMethod.Post, $"/cancel/{orderId}", new { userId = owner }, otherToken);
             Assert.Equal(HttpStatusCode.Forbidden, naming.Status);
             Assert.Equal("userId does not match the signed-in shopper", naming.Field("msg"));
+            // Anonymous, naming the owner in the body (Auth:Shoppers=Optional lets anonymous shoppers cancel their own
+            // anonymous orders that way): an order placed signed in is not theirs to cancel.
+            var anonymous = await api.SendAsync(HttpMethod.Post, $"/cancel/{orderId}", new { userId = owner });
+            Assert.Equal(HttpStatusCode.Forbidden, anonymous.Status);
+            Assert.Equal("Order belongs to another user", anonymous.Field("msg"));
 
             var cancelled = await api.SendAsync(HttpMethod.Post, $"/cancel/{orderId}", token: ownerToken);
             Assert.True(cancelled.Status == HttpStatusCode.OK, cancelled.ToString());

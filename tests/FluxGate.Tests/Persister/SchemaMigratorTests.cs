@@ -39,7 +39,7 @@ public sealed class SchemaMigratorTests(PersisterDatabaseFixture database)
                      "updated_at timestamp with time zone NO",
             await ColumnsAsync(dataSource, "products"));
         Assert.Equal("accepted_at timestamp with time zone NO, created_at timestamp with time zone NO, id uuid NO, " +
-                     "idempotency_key text YES, product_id text NO, status text NO, user_id text NO",
+                     "idempotency_key text YES, product_id text NO, signed_in boolean NO, status text NO, user_id text NO",
             await ColumnsAsync(dataSource, "orders"));
         Assert.Equal("error text NO, failed_at timestamp with time zone NO, id bigint NO, key bytea YES, offset bigint NO, " +
                      "partition integer NO, payload bytea YES, topic text NO",
