@@ -1,4 +1,4 @@
-// The FluxGate graph (docs/DESIGN §1): three backing services, three projects, and what each needs to know.
+// The FluxGate graph (docs/DESIGN.md, §1): three backing services, three projects, and what each needs to know.
 using FluxGate.AppHost;
 using FluxGate.AppHost.Hosting;
 
