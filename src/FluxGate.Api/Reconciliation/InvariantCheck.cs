@@ -133,6 +133,17 @@ public sealed class InvariantCheck(IConnectionMultiplexer redis, StockBucketMap 
         {
             problems.Add($"PostgreSQL's stock shows {postgresTaken} unit(s) taken; its orders table holds {persistedOrders}.");
         }
+        // Counted by the confirm of an order whose reservation Redis had lost (a failover) when it could not be healed.
+        var oversold = books.Sum(book => book.Ledger.GetValueOrDefault("oversold"));
+        var keysReused = books.Sum(book => book.Ledger.GetValueOrDefault("keysReused"));
+        if (oversold > 0)
+        {
+            problems.Add($"{oversold} unit(s) were sold twice: Redis lost their reservations (a failover) and sold them again before the confirm.");
+        }
+        if (keysReused > 0)
+        {
+            problems.Add($"{keysReused} idempotency key(s) have two orders: Redis lost the first (a failover) before its confirm.");
+        }
         if (initial is not null && product is not null && initial != product.InitialStock)
         {
             problems.Add($"Initial stock differs: Redis {initial}, PostgreSQL {product.InitialStock}.");

@@ -15,6 +15,7 @@ public static class ReconciliationExtensions
         builder.Services.AddSingleton<ProductRestore>();
         builder.Services.AddSingleton<InvariantCheck>();
         builder.Services.AddHostedService<OrderReconciler>();
+        builder.Services.AddHostedService<FluxGate.Api.Redis.RedisFailoverWatch>();
         builder.Services.ConfigureHttpJsonOptions(options =>
             options.SerializerOptions.TypeInfoResolverChain.Add(RecoveryJsonContext.Default));
         return builder;

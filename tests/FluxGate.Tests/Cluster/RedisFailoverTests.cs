@@ -110,6 +110,10 @@ public sealed class RedisFailoverTests(ReplicatedClusterGraphFixture graph, ITes
         Assert.Equal(accepted.Count, await _shop.CountPersistedAsync(accepted.Values.ToList()));
         Assert.Empty(await _shop.KeysOrderedTwiceAsync(productId));
 
+        // The api noticed that another master serves the product and found its books holding after the failover.
+        await Eventually.UntilAsync(() => Task.FromResult(graph.RecentLogs(5000)),
+            logs => logs.Contains($"The books of product {productId} hold after", StringComparison.Ordinal),
+            $"the api reports {productId}'s books after the failover");
     }
 
     /// <summary>
