@@ -25,7 +25,7 @@ public sealed partial class RedisFailoverWatch(
 
     /// <summary>How long the books of a moved product are read until they settle (its sale may still be going on).</summary>
     private static readonly TimeSpan CheckFor = TimeSpan.FromMinutes(5);
-    private static readonly TimeSpan CheckEvery = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan CheckEvery = TimeSpan.FromSeconds(2);
 
     private readonly Lazy<RedisKey[]> _slotKeys = new(() =>
         [.. Enumerable.Range(0, RedisHashSlot.Count).Select(slot => (RedisKey)$"{{{RedisHashSlot.TagOf(slot)}}}")]);

@@ -60,7 +60,7 @@ public sealed class RedisFailoverTests(ReplicatedClusterGraphFixture graph, ITes
         // Stock for well past the fault at the rate measured just before (the load runs faster once warm): the product
         // sells out after the promotion, within the load's time.
         var rate = await sale.MeasureRateAsync(TimeSpan.FromSeconds(1));
-        var stock = Math.Max(2000, (int)(rate * 12));
+        var stock = Math.Max(2000, (int)(rate * 9));
         await _shop.InitAsync(productId, stock);
         var (master, pid) = await graph.MasterOfAsync(productId);
         await Eventually.UntilAsync(() => ReplicatedClusterGraphFixture.RedisCliAsync(master, "info", "replication"),
