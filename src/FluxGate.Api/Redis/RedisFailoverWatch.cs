@@ -45,22 +45,28 @@ public sealed partial class RedisFailoverWatch(
         redis.ConnectionRestored += restored;
         try
         {
-            var masters = Masters();
+            EndPoint?[]? masters = null;
             while (!stoppingToken.IsCancellationRequested)
             {
                 await _signal.WaitAsync(Look, stoppingToken);
-                var now = Masters();
-                var movedSlots = Enumerable.Range(0, now.Length)
-                    .Where(slot => masters[slot] is { } before && now[slot] is { } after && !before.Equals(after))
-                    .ToHashSet();
-                // A slot nobody serves in this client's view (mid-failover) keeps its last master until someone does.
-                masters = [.. now.Select((master, slot) => master ?? masters[slot])];
-                if (movedSlots.Count > 0)
+                if (Masters() is not { } now)
                 {
-                    _moves.Add(movedSlots.Count);
-                    LogMoved(movedSlots.Count, string.Join(", ", movedSlots.Select(slot => now[slot]!.ToString()).Distinct()));
-                    _ = CheckBooksAsync(movedSlots, stoppingToken);
+                    continue; // Redis unreachable: compared again once the client knows its masters
                 }
+                if (masters is not null)
+                {
+                    var movedSlots = Enumerable.Range(0, now.Length)
+                        .Where(slot => masters[slot] is { } before && now[slot] is { } after && !before.Equals(after))
+                        .ToHashSet();
+                    if (movedSlots.Count > 0)
+                    {
+                        _moves.Add(movedSlots.Count);
+                        LogMoved(movedSlots.Count, string.Join(", ", movedSlots.Select(slot => now[slot]!.ToString()).Distinct()));
+                        _ = CheckBooksAsync(movedSlots, stoppingToken);
+                    }
+                }
+                // A slot nobody serves in this client's view (mid-failover) keeps its last master until someone does.
+                masters = masters is null ? now : [.. now.Select((master, slot) => master ?? masters[slot])];
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -74,21 +80,28 @@ public sealed partial class RedisFailoverWatch(
         }
     }
 
-    /// <summary>Which master this client would send each slot's commands to now (null: none known).</summary>
-    private EndPoint?[] Masters()
+    /// <summary>Which master this client would send each slot's commands to now (null in a slot: none known), or null
+    /// when the client knows no master at all (Redis unreachable).</summary>
+    private EndPoint?[]? Masters()
     {
+        if (!redis.IsConnected)
+        {
+            return null;
+        }
         var keys = _slotKeys.Value;
         var masters = new EndPoint?[keys.Length];
-        for (var slot = 0; slot < keys.Length; slot++)
+        try
         {
-            try
+            for (var slot = 0; slot < keys.Length; slot++)
             {
-                masters[slot] = redis.GetServer(keys[slot], flags: CommandFlags.DemandMaster).EndPoint;
+                masters[slot] = redis.GetServer(keys[slot], flags: CommandFlags.DemandMaster)?.EndPoint;
             }
-            catch (RedisException)
-            {
-                masters[slot] = null;
-            }
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            // The client's view is being rebuilt (a reconnect, a failover): look again next time. A watch never stops the api.
+            LogViewUnreadable(exception.GetType().Name);
+            return null;
         }
         return masters;
     }
@@ -145,6 +158,9 @@ public sealed partial class RedisFailoverWatch(
         {
         }
     }
+
+    [LoggerMessage(LogLevel.Debug, "The Redis client's view of its masters could not be read ({Exception}); looking again shortly")]
+    private partial void LogViewUnreadable(string exception);
 
     [LoggerMessage(LogLevel.Warning, "Another Redis master serves {Slots} hash slot(s) now ({Masters}): a failover or a resharding; checking the books of their products")]
     private partial void LogMoved(int slots, string masters);
