@@ -144,6 +144,9 @@ public sealed class FluxGateGraph : IAsyncDisposable
     public async Task StartResourceAsync(string name)
     {
         await ExecuteAsync(name, KnownResourceCommands.StartCommand);
+        // The command returns before the orchestrator reports the new run: until then the snapshot still says Exited,
+        // which the health wait takes for "failed to start".
+        await WaitForStateAsync(name, resource => !IsStopped(resource));
         using var timeout = new CancellationTokenSource(StartTimeout);
         await App.ResourceNotifications.WaitForResourceHealthyAsync(name, timeout.Token);
     }

@@ -81,6 +81,10 @@ public sealed class LocalServerApp : IAsyncDisposable
     {
         await _app.ResourceCommands.ExecuteCommandAsync(_name, KnownResourceCommands.StartCommand);
         using var timeout = new CancellationTokenSource(StartTimeout);
+        // The command returns before the orchestrator reports the new run: until then the snapshot still says Exited,
+        // which the health wait takes for "failed to start".
+        await _app.ResourceNotifications.WaitForResourceAsync(_name,
+            resource => resource.Snapshot.State?.Text is { } state && !KnownResourceStates.TerminalStates.Contains(state), timeout.Token);
         await _app.ResourceNotifications.WaitForResourceHealthyAsync(_name, timeout.Token);
     }
 
