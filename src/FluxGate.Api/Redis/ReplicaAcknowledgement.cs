@@ -41,7 +41,20 @@ public sealed partial class ReplicaAcknowledgement(IOptions<ReplicaAcknowledgeme
 
     private async ValueTask<int> LearnAsync(IServer master, Known? before)
     {
-        var replicas = ConnectedReplicas(await master.ExecuteAsync("ROLE").ConfigureAwait(false));
+        int replicas;
+        try
+        {
+            replicas = ConnectedReplicas(await master.ExecuteAsync("ROLE").ConfigureAwait(false));
+        }
+        catch (RedisServerException exception)
+        {
+            // A proxy or managed service that refuses ROLE replicates (or not) on its own terms: nothing to wait for here.
+            if (before is null)
+            {
+                LogRoleRefused(logger, master.EndPoint.ToString() ?? "?", exception.Message);
+            }
+            replicas = 0;
+        }
         _masters[master.EndPoint] = new Known(replicas, Environment.TickCount64);
         if (replicas > 0 && before?.Replicas is null or 0)
         {
@@ -58,6 +71,9 @@ public sealed partial class ReplicaAcknowledgement(IOptions<ReplicaAcknowledgeme
         role.Resp2Type == ResultType.Array && role.Length >= 3 && (string?)role[0] == "master" ? role[2].Length : 0;
 
     private sealed record Known(int Replicas, long AtMs);
+
+    [LoggerMessage(LogLevel.Warning, "Redis {Master} refused ROLE ({Reason}): its writes are not waited for; set Redis:ReplicaAcknowledgement:Replicas to require replicas")]
+    private static partial void LogRoleRefused(ILogger logger, string master, string reason);
 
     [LoggerMessage(LogLevel.Information, "Redis master {Master} has {Replicas} replica(s): each script call on it waits until one holds its writes")]
     private static partial void LogReplicated(ILogger logger, string master, int replicas);

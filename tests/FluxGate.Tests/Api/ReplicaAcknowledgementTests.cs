@@ -82,6 +82,33 @@ public sealed class ReplicaAcknowledgementTests(ReplicatedRedisFixture replicate
     }
 
     [Fact]
+    public async Task A_redis_that_refuses_ROLE_is_not_waited_for_and_orders_go_on()
+    {
+        var port = ReplicatedRedisFixture.FreePort();
+        using var server = Process.Start(new ProcessStartInfo("redis-server",
+            ["--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                "--rename-command", "ROLE", ""])
+        {
+            RedirectStandardOutput = true,
+        })!;
+        try
+        {
+            await using var redis = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{port},abortConnect=false");
+            await Eventually.UntilAsync(() => redis.GetDatabase().PingAsync(), _ => true, "redis answers");
+            var productId = await InitAsync(redis, 10);
+
+            var decision = await TestGates.Create(redis, Scripts()).DecideAsync(productId, "k", null, Anyone);
+
+            Assert.Equal(OrderDecisionKind.Reserved, decision.Kind);
+        }
+        finally
+        {
+            server.Kill();
+            await server.WaitForExitAsync();
+        }
+    }
+
+    [Fact]
     public async Task A_redis_without_replicas_is_not_waited_for_unless_replicas_are_required()
     {
         await using var single = await LocalServerApp.StartRedisAsync();
