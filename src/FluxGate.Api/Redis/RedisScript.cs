@@ -18,6 +18,7 @@ namespace FluxGate.Api.Redis;
 public sealed class RedisScript
 {
     private readonly ReplicaAcknowledgement _acknowledgement;
+    private readonly string _hashText;
 
     private RedisScript(string name, string source, ReplicaAcknowledgement acknowledgement)
     {
@@ -27,8 +28,6 @@ public sealed class RedisScript
         _hashText = Convert.ToHexStringLower(Hash);
         _acknowledgement = acknowledgement;
     }
-
-    private readonly string _hashText;
 
     public string Name { get; }
 
@@ -47,8 +46,8 @@ public sealed class RedisScript
     /// <exception cref="ReplicaAcknowledgementException">The master ran the script, but too few replicas hold its writes.</exception>
     public async Task<RedisResult> EvaluateAsync(IDatabaseAsync database, RedisKey[] keys, RedisValue[] values)
     {
-        var master = database.Multiplexer.GetServer(keys[0], flags: CommandFlags.DemandMaster);
-        var replicas = await _acknowledgement.RequiredAsync(master).ConfigureAwait(false);
+        var master = _acknowledgement.IsOff ? null : database.Multiplexer.GetServer(keys[0], flags: CommandFlags.DemandMaster);
+        var replicas = master is null ? 0 : await _acknowledgement.RequiredAsync(master).ConfigureAwait(false);
         if (replicas == 0)
         {
             try
@@ -62,11 +61,11 @@ public sealed class RedisScript
         }
         try
         {
-            return await EvaluateAcknowledgedAsync(master, "EVALSHA", _hashText, keys, values, replicas).ConfigureAwait(false);
+            return await EvaluateAcknowledgedAsync(master!, "EVALSHA", _hashText, keys, values, replicas).ConfigureAwait(false);
         }
         catch (RedisServerException exception) when (IsNoScript(exception))
         {
-            return await EvaluateAcknowledgedAsync(master, "EVAL", Source, keys, values, replicas).ConfigureAwait(false);
+            return await EvaluateAcknowledgedAsync(master!, "EVAL", Source, keys, values, replicas).ConfigureAwait(false);
         }
     }
 

@@ -27,6 +27,9 @@ public sealed partial class ReplicaAcknowledgement(IOptions<ReplicaAcknowledgeme
     /// <summary>WAIT's timeout argument, in milliseconds.</summary>
     public long TimeoutMs { get; } = (long)options.Value.Timeout.TotalMilliseconds;
 
+    /// <summary>Configured never to wait (<c>Replicas=0</c>): no master needs to be looked up at all.</summary>
+    public bool IsOff => _configured == 0;
+
     /// <summary>Replicas that must acknowledge writes made on <paramref name="master"/>.</summary>
     public ValueTask<int> RequiredAsync(IServer master)
     {
