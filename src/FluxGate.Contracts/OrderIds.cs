@@ -1,9 +1,9 @@
 namespace FluxGate.Contracts;
 
 /// <summary>
-/// Order ids: UUIDv7 whose random bits carry the Redis Cluster hash slot of the order's stock bucket. The order's status
-/// index (<see cref="RedisKeys.AcceptedOrder"/>) is found from the id alone and lies in that slot, so the script that
-/// confirms the order writes it in the same call. The slot's 14 bits take rand_a (12 bits) and 2 bits of rand_b; 60
+/// Order ids: UUIDv7 whose random bits carry the Redis Cluster hash slot of the order's stock bucket. The api's record
+/// of the order is found from the id alone and lies in that slot, so the script that decides or confirms the order
+/// writes it in the same call. The slot's 14 bits take rand_a (12 bits) and 2 bits of rand_b; 60
 /// random bits remain, and the version, variant and millisecond timestamp are untouched.
 /// </summary>
 public static class OrderIds

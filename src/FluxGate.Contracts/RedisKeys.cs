@@ -28,7 +28,11 @@ public static class RedisKeys
     /// </summary>
     public static string Purchases(string productId) => $"fg:{{{productId}}}:purchases";
 
-    /// <summary>String: <c>p:&lt;orderId&gt;</c> while the order is in flight, <c>a:&lt;orderId&gt;</c> once accepted. TTL = idempotency TTL.</summary>
+    /// <summary>
+    /// String: <c>p:&lt;orderId&gt;</c>, written once when the order is reserved (<c>a:&lt;orderId&gt;</c> when the admin restore
+    /// sets it from PostgreSQL); whether that order is still in flight the api's records say. Expires an idempotency TTL
+    /// after Kafka's acknowledgement.
+    /// </summary>
     public static string Idempotency(string productId, string idempotencyKey) => $"fg:{{{productId}}}:idem:{idempotencyKey}";
 
     /// <summary>String: set once when an admission token's ticket is used (one-time use).</summary>
@@ -36,30 +40,6 @@ public static class RedisKeys
 
     /// <summary>String: set once when an order is cancelled and its unit returned (exactly-once cancel).</summary>
     public static string Cancelled(string productId, Guid orderId) => $"fg:{{{productId}}}:cancelled:{orderId:N}";
-
-    /// <summary>
-    /// String: the <see cref="OrderAccepted"/> event, as the api's compact record of it; finds an accepted order by id
-    /// before PostgreSQL has it.
-    /// </summary>
-    /// <remarks>In the slot the order id carries (<see cref="OrderIds"/>): that of its stock bucket.</remarks>
-    public static string AcceptedOrder(Guid orderId) =>
-        $"fg:{{{RedisHashSlot.TagOf(OrderIds.SlotOf(orderId))}}}:order:{orderId:N}";
-
-    /// <summary>The status index as apis before <see cref="OrderIds"/> wrote it (kept 24 h): still read after an upgrade.</summary>
-    public static string AcceptedOrderUntagged(Guid orderId) => $"fg:order:{orderId:N}";
-
-    /// <summary>
-    /// Hash: order id (N format) → <c>&lt;reserved at, unix ms&gt;:&lt;admission ticket or empty&gt;:&lt;idempotency Redis key&gt;</c>, from
-    /// the order script's reservation until Kafka's answer confirms or undoes it. What is left after a crash is resolved
-    /// by the api's reconciler.
-    /// </summary>
-    public static string InFlight(string productId) => $"fg:{{{productId}}}:inflight";
-
-    /// <summary>
-    /// Sorted set: each accepted order (and each cancel) Kafka acknowledged, as the api's compact record of the event,
-    /// scored by when (unix ms), kept until PostgreSQL has it; the reconciler produces it again if the Kafka log lost it.
-    /// </summary>
-    public static string Unpersisted(string productId) => $"fg:{{{productId}}}:unpersisted";
 
     /// <summary>Hash <c>initial</c>, <c>initializedAt</c> (unix ms), <c>accepted</c>, <c>cancelled</c>: the product's counts since its last init.</summary>
     public static string Ledger(string productId) => $"fg:{{{productId}}}:ledger";

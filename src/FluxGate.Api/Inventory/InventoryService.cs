@@ -62,7 +62,7 @@ public sealed class InventoryService(
         IDatabase redis, GateScripts scripts, string bucket, int quantity, int? maxPerCustomer, DateTimeOffset initializedAt, int stockBuckets = 1) =>
         scripts.Init.EvaluateAsync(redis,
             [RedisKeys.Stock(bucket), RedisKeys.RateBucket(bucket), RedisKeys.Ledger(bucket), RedisKeys.Purchases(bucket), RedisKeys.Transfers(bucket),
-                ..OrderGate.TierRateBuckets(bucket)],
+                ..OrderBatchCall.TierRateBuckets(bucket)],
             [quantity, initializedAt.ToUnixTimeMilliseconds(), maxPerCustomer is { } max ? max : RedisValue.EmptyString, stockBuckets]);
 
     /// <returns>Units left in all the product's stock buckets, or null for a product never initialized.</returns>

@@ -7,7 +7,7 @@ namespace FluxGate.Api.Orders;
 /// <summary>
 /// The confirm step of orders Kafka has: the shopper is answered 200 whatever Redis does, so a confirm Redis cannot
 /// take now (a timeout, an outage) is retried here in the background until it lands. Until then the key answers
-/// "in progress" (never a second order: the "p:" key outlives its TTL by <c>Reconciliation:InFlightHold</c>), and a
+/// "in progress" (never a second order: until its confirm, the key outlives its TTL by <c>Reconciliation:InFlightHold</c>), and a
 /// retry with the same key learns the original order id as soon as the confirm lands.
 /// </summary>
 /// <remarks>
@@ -24,7 +24,7 @@ public sealed partial class ConfirmRetryQueue : BackgroundService
 
     private readonly Channel<Deferred> _deferred = Channel.CreateBounded<Deferred>(
         new BoundedChannelOptions(Capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
-    private readonly Func<OrderAccepted, Task<ConfirmOutcome>> _confirm;
+    private readonly Func<OrderAccepted, string?, Task<ConfirmOutcome>> _confirm;
     private readonly TimeProvider _time;
     private readonly ILogger<ConfirmRetryQueue> _logger;
     private readonly OrderMetrics? _metrics;
@@ -36,7 +36,7 @@ public sealed partial class ConfirmRetryQueue : BackgroundService
     }
 
     /// <summary>With a confirm step of the test's own (one that fails as Redis would).</summary>
-    internal ConfirmRetryQueue(Func<OrderAccepted, Task<ConfirmOutcome>> confirm, TimeProvider time, ILogger<ConfirmRetryQueue> logger, OrderMetrics? metrics = null)
+    internal ConfirmRetryQueue(Func<OrderAccepted, string?, Task<ConfirmOutcome>> confirm, TimeProvider time, ILogger<ConfirmRetryQueue> logger, OrderMetrics? metrics = null)
     {
         _confirm = confirm;
         _time = time;
@@ -48,15 +48,16 @@ public sealed partial class ConfirmRetryQueue : BackgroundService
     public int Pending => Volatile.Read(ref _pending);
 
     /// <summary>Marks the order's key accepted now or, when Redis fails, in the background. Never throws.</summary>
-    public async Task ConfirmAsync(OrderAccepted order)
+    /// <param name="bucket">The stock bucket that decided it.</param>
+    public async Task ConfirmAsync(OrderAccepted order, string? bucket = null)
     {
         try
         {
-            Report(order, await _confirm(order).ConfigureAwait(false));
+            Report(order, await _confirm(order, bucket).ConfigureAwait(false));
         }
         catch (Exception exception)
         {
-            Defer(order, exception);
+            Defer(order, bucket, exception);
         }
     }
 
@@ -73,10 +74,10 @@ public sealed partial class ConfirmRetryQueue : BackgroundService
         }
     }
 
-    private void Defer(OrderAccepted order, Exception exception)
+    private void Defer(OrderAccepted order, string? bucket, Exception exception)
     {
         Interlocked.Increment(ref _pending); // before the loop can see it
-        if (_deferred.Writer.TryWrite(new Deferred(order, _time.GetUtcNow() + RetryFor)))
+        if (_deferred.Writer.TryWrite(new Deferred(order, bucket, _time.GetUtcNow() + RetryFor)))
         {
             LogDeferred(_logger, order.OrderId, order.ProductId, exception);
         }
@@ -153,7 +154,7 @@ public sealed partial class ConfirmRetryQueue : BackgroundService
     {
         try
         {
-            Report(deferred.Order, await _confirm(deferred.Order).ConfigureAwait(false));
+            Report(deferred.Order, await _confirm(deferred.Order, deferred.Bucket).ConfigureAwait(false));
             return true;
         }
         catch (Exception)
@@ -165,7 +166,7 @@ public sealed partial class ConfirmRetryQueue : BackgroundService
     private static TimeSpan Delay(int round) =>
         TimeSpan.FromMilliseconds(Math.Min(MaxDelay.TotalMilliseconds, FirstDelay.TotalMilliseconds * Math.Pow(2, Math.Min(round, 10))));
 
-    private readonly record struct Deferred(OrderAccepted Order, DateTimeOffset GiveUpAt);
+    private readonly record struct Deferred(OrderAccepted Order, string? Bucket, DateTimeOffset GiveUpAt);
 
     [LoggerMessage(LogLevel.Error, "Redis had lost the reservation of order {OrderId} of product {ProductId} (key {IdempotencyKey}), which Kafka has: {Result}")]
     private static partial void LogLostReservation(ILogger logger, Guid orderId, string productId, string idempotencyKey, string result);

@@ -71,8 +71,9 @@ public sealed class OrderCancellation(
         var returned = await scripts.Cancel.EvaluateAsync(
             redis,
             [RedisKeys.Stock(bucket), RedisKeys.Cancelled(bucket, order.OrderId),
-                RedisKeys.Unpersisted(bucket), RedisKeys.Ledger(bucket), RedisKeys.Purchases(bucket)],
-            [MarkerLifetimeMs, OrderEventRecord.Encode(cancel), order.UserId, order.AcceptedAt.ToUnixTimeMilliseconds()]);
+                OrderRecords.KeyOf(order.OrderId), RedisKeys.Ledger(bucket), RedisKeys.Purchases(bucket)],
+            [MarkerLifetimeMs, OrderEventRecord.Encode(cancel), order.UserId, order.AcceptedAt.ToUnixTimeMilliseconds(),
+                OrderRecords.CancelField(order.OrderId)]);
         return (long)returned == 1;
     }
 }

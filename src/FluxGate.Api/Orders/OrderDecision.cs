@@ -20,4 +20,5 @@ public enum OrderDecisionKind
 }
 
 /// <param name="OrderId">The reserved order's id, or the original order's id for a known key.</param>
-public readonly record struct OrderDecision(OrderDecisionKind Kind, Guid OrderId = default);
+/// <param name="Bucket">The stock bucket that reserved it: where Kafka's answer confirms or undoes it.</param>
+public readonly record struct OrderDecision(OrderDecisionKind Kind, Guid OrderId = default, string? Bucket = null);

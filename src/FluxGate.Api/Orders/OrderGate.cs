@@ -27,22 +27,9 @@ public sealed partial class OrderGate(
     SoldOutProducts? soldOut = null,
     StockBucketMap? bucketMap = null)
 {
-    private const int SharedKeys = 8;
-    private const int SharedValues = 11;
-    private const int ValuesPerConfirm = 3;
-    private const int ValuesPerDecision = 5;
-    private const int HeaderResults = 3;
-
-    /// <summary>The order script's answer for an order routed by a count of stock buckets the product no longer has.</summary>
-    private const long RoutedByAnotherCount = 6;
-
     /// <summary>How often one order may find its bucket emptied again by others after units moved there for it.</summary>
     private const int MaxFallThroughs = 8;
 
-    /// <summary>How long the status index finds an order by its id; PostgreSQL has it long before, normally.</summary>
-    public static readonly TimeSpan StatusIndexLifetime = TimeSpan.FromHours(24);
-
-    private static readonly RedisValue StatusIndexLifetimeMs = (long)StatusIndexLifetime.TotalMilliseconds;
     private static readonly Task<OrderDecision> SoldOutHere = Task.FromResult(new OrderDecision(OrderDecisionKind.SoldOut));
     private static readonly RedisValue ReceivedMarkerLifetimeMs = (long)TimeSpan.FromDays(7).TotalMilliseconds;
 
@@ -50,15 +37,8 @@ public sealed partial class OrderGate(
     private readonly StockBucketMap _buckets = bucketMap ?? new StockBucketMap(redis);
     private readonly ConcurrentDictionary<string, ProductLane> _lanes = new(StringComparer.Ordinal);
     private readonly int _maxBatch = (batching?.Value ?? new OrderBatchingOptions()).MaxBatch;
-    private readonly RedisValue _idempotencyTtlMs = (long)idempotency.Value.Ttl.TotalMilliseconds;
-    private readonly TierBucket _authenticated = TierBucket.Of(rateLimit.Value, ShopperTier.Authenticated);
-    private readonly TierBucket _anonymous = TierBucket.Of(rateLimit.Value, ShopperTier.Anonymous);
-    private readonly bool _perShopper = rateLimit.Value.PerShopper.PermitsPerSecond > 0;
-    private readonly RedisValue _shopperPermitsPerSecond = rateLimit.Value.PerShopper.PermitsPerSecond;
-    private readonly RedisValue _shopperBurst = rateLimit.Value.PerShopper.EffectiveBurst;
+    private readonly OrderBatchCall _call = new(rateLimit.Value, idempotency.Value, admission.Value, reconciliation.Value);
     private readonly TimeSpan _usedTicketRetention = admission.Value.UsedTicketRetention;
-    private readonly RedisValue _usedTicketRetentionMs = (long)admission.Value.UsedTicketRetention.TotalMilliseconds;
-    private readonly RedisValue _inFlightHoldMs = (long)reconciliation.Value.InFlightHold.TotalMilliseconds;
 
     /// <param name="admittedTicket">The ticket of a verified admission token, which replaces the rate buckets once.</param>
     /// <param name="shopper">Whose order: its tier picks the rate bucket, its rate key the per-shopper bucket, its
@@ -76,19 +56,22 @@ public sealed partial class OrderGate(
     }
 
     /// <summary>
-    /// Kafka has the order: the key now answers "duplicate" instead of "in progress", the event is kept in Redis until
-    /// PostgreSQL has it (the reconciler produces it again if the Kafka log lost it), and the status index finds the
-    /// order by its id meanwhile.
+    /// Kafka has the order: its record becomes the event PostgreSQL must get (the reconciler produces it again if the
+    /// Kafka log lost it), its key answers "duplicate" instead of "in progress" and expires a TTL from now.
     /// </summary>
-    public Task<ConfirmOutcome> ConfirmAsync(OrderAccepted order)
+    /// <param name="bucket">The stock bucket that decided it (<see cref="OrderDecision.Bucket"/>); null: the one its key
+    /// maps to now.</param>
+    public Task<ConfirmOutcome> ConfirmAsync(OrderAccepted order, string? bucket = null)
     {
-        var record = OrderEventRecord.Encode(order);
-        var lane = LaneOf(BucketOf(order.ProductId, _buckets.Known(order.ProductId), order.IdempotencyKey));
-        var confirm = new PendingConfirm(order, record) { IndexedInCall = OrderIds.SlotOf(order.OrderId) == lane.Slot };
-        if (!confirm.IndexedInCall)
+        bucket ??= BucketOf(order.ProductId, _buckets.Known(order.ProductId), order.IdempotencyKey);
+        var lane = LaneOf(bucket);
+        if (lane.Slot != OrderIds.SlotOf(order.OrderId))
         {
-            _database.StringSet(RedisKeys.AcceptedOrder(order.OrderId), record, StatusIndexLifetime, flags: CommandFlags.FireAndForget);
+            // Decided in another bucket (the product was initialized again with another split meanwhile): its
+            // reservation is there, for the reconciler.
+            return Task.FromResult(ConfirmOutcome.NotHere);
         }
+        var confirm = new PendingConfirm(order, OrderEventRecord.Encode(order));
         SendIfIdle(lane, lane.Add(confirm));
         return confirm.Task;
     }
@@ -128,7 +111,7 @@ public sealed partial class OrderGate(
             var returnsBefore = soldOut?.Returns ?? 0;
             try
             {
-                var (keys, values) = Arguments(lane.Bucket, next);
+                var (keys, values) = _call.Encode(lane, next);
                 var results = (RedisResult[])(await scripts.OrderBatch.EvaluateAsync(_database, keys, values).ConfigureAwait(false))!;
                 Deliver(lane.Bucket, next, results, returnsBefore);
             }
@@ -144,79 +127,11 @@ public sealed partial class OrderGate(
         _lanes.TryRemove(new KeyValuePair<string, ProductLane>(lane.Bucket, lane));
     }
 
-    private (RedisKey[] Keys, RedisValue[] Values) Arguments(string bucket, OrderBatch batch)
-    {
-        var keyCount = SharedKeys + batch.Confirms.Count + batch.Decisions.Count * (_perShopper ? 2 : 1);
-        foreach (var confirm in batch.Confirms)
-        {
-            keyCount += confirm.IndexedInCall ? 1 : 0;
-        }
-        foreach (var decision in batch.Decisions)
-        {
-            keyCount += UsedMarkerInScript(decision) ? 1 : 0;
-        }
-        var keys = new RedisKey[keyCount];
-        var values = new RedisValue[SharedValues + ValuesPerConfirm * batch.Confirms.Count + ValuesPerDecision * batch.Decisions.Count];
-        keys[0] = RedisKeys.Stock(bucket);
-        keys[1] = RedisKeys.InFlight(bucket);
-        keys[2] = RedisKeys.Purchases(bucket);
-        keys[3] = RedisKeys.Unpersisted(bucket);
-        keys[4] = RedisKeys.Ledger(bucket);
-        keys[5] = RedisKeys.KeysUntil(bucket);
-        keys[6] = _authenticated.Key(bucket);
-        keys[7] = _anonymous.Key(bucket);
-        values[0] = batch.Confirms.Count;
-        values[1] = batch.Decisions.Count;
-        values[2] = _idempotencyTtlMs;
-        values[3] = _inFlightHoldMs;
-        values[4] = _usedTicketRetentionMs;
-        values[5] = _authenticated.PermitsPerSecond;
-        values[6] = _authenticated.Burst;
-        values[7] = _anonymous.PermitsPerSecond;
-        values[8] = _anonymous.Burst;
-        values[9] = _perShopper ? _shopperPermitsPerSecond : 0;
-        values[10] = _shopperBurst;
-
-        int key = SharedKeys, value = SharedValues;
-        foreach (var confirm in batch.Confirms)
-        {
-            keys[key++] = RedisKeys.Idempotency(bucket, confirm.Order.IdempotencyKey);
-            if (confirm.IndexedInCall)
-            {
-                keys[key++] = RedisKeys.AcceptedOrder(confirm.Order.OrderId);
-            }
-            values[value++] = confirm.Order.OrderId.ToString("N");
-            values[value++] = confirm.Record;
-            values[value++] = confirm.IndexedInCall ? StatusIndexLifetimeMs : RedisValue.EmptyString;
-        }
-        foreach (var decision in batch.Decisions)
-        {
-            keys[key++] = RedisKeys.Idempotency(bucket, decision.IdempotencyKey);
-            if (_perShopper)
-            {
-                keys[key++] = RedisKeys.ShopperRateBucket(bucket, decision.Shopper.RateKey);
-            }
-            if (UsedMarkerInScript(decision))
-            {
-                keys[key++] = RedisKeys.AdmissionUsed(bucket, decision.AdmittedTicket!.Value);
-            }
-            values[value++] = decision.OrderId.ToString("N");
-            values[value++] = decision.Shopper.IsAuthenticated ? "a" : "n";
-            values[value++] = decision.Shopper.CustomerId;
-            values[value++] = decision.AdmittedTicket is { } used ? used : RedisValue.EmptyString;
-            values[value++] = decision.Buckets?.Length ?? 1;
-        }
-        return (keys, values);
-    }
-
-    /// <summary>The script claims the ticket itself only for a product of one bucket (see <see cref="UseTicketOnceAsync"/>).</summary>
-    private static bool UsedMarkerInScript(PendingDecision decision) => decision.AdmittedTicket is not null && decision.Buckets is null;
-
     private void Deliver(string bucket, OrderBatch batch, RedisResult[] results, long returnsBefore)
     {
         for (var i = 0; i < batch.Confirms.Count; i++)
         {
-            batch.Confirms[i].TrySetResult((ConfirmOutcome)(long)results[HeaderResults + i]);
+            batch.Confirms[i].TrySetResult(OrderBatchCall.Confirm(results, i));
         }
         if (batch.Decisions.Count == 0)
         {
@@ -224,24 +139,24 @@ public sealed partial class OrderGate(
         }
 
         // The bucket is empty as this api routes the product only when Redis routes it the same way.
-        var stockBuckets = (int)(long)results[2];
-        if ((long)results[0] == 0 && soldOut is not null && stockBuckets == (batch.Decisions[0].Buckets?.Length ?? 1))
+        var stockBuckets = OrderBatchCall.StockBuckets(results);
+        if (OrderBatchCall.StockLeft(results) == 0 && soldOut is not null && stockBuckets == (batch.Decisions[0].Buckets?.Length ?? 1))
         {
-            soldOut.Learn(bucket, keysUntilMs: (long)results[1], returnsBefore);
+            soldOut.Learn(bucket, OrderBatchCall.KeysUntilMs(results), returnsBefore);
         }
         List<PendingDecision>? rerouted = null, fallingThrough = null;
         for (var i = 0; i < batch.Decisions.Count; i++)
         {
             var decision = batch.Decisions[i];
-            var result = results[HeaderResults + batch.Confirms.Count + i];
-            if (result.Resp2Type == ResultType.Integer && (long)result == RoutedByAnotherCount)
+            var result = OrderBatchCall.Decision(results, batch, i);
+            if (OrderBatchCall.IsRoutedByAnotherCount(result))
             {
                 (rerouted ??= []).Add(decision); // the product was initialized again with another count of buckets
                 continue;
             }
             try
             {
-                var outcome = Interpret(result, decision.OrderId);
+                var outcome = OrderBatchCall.Interpret(result, decision.OrderId, bucket);
                 if (outcome.Kind == OrderDecisionKind.SoldOut && decision.Buckets is not null && decision.FallThroughs < MaxFallThroughs)
                 {
                     (fallingThrough ??= []).Add(decision);
@@ -369,44 +284,15 @@ public sealed partial class OrderGate(
     public static RedisKey SplitAdmissionMarker(string[] buckets, long ticket) =>
         RedisKeys.AdmissionUsed(buckets[(int)((ulong)ticket % (ulong)buckets.Length)], ticket);
 
-    internal static OrderDecision Interpret(RedisResult result, Guid reservedOrderId)
-    {
-        if (result.Resp2Type == ResultType.Integer)
-        {
-            return (long)result switch
-            {
-                0 => new OrderDecision(OrderDecisionKind.Reserved, reservedOrderId),
-                1 => new OrderDecision(OrderDecisionKind.SoldOut),
-                2 => new OrderDecision(OrderDecisionKind.RateLimited),
-                3 => new OrderDecision(OrderDecisionKind.NotInitialized),
-                4 => new OrderDecision(OrderDecisionKind.AdmissionAlreadyUsed),
-                5 => new OrderDecision(OrderDecisionKind.LimitReached),
-                var code => throw new InvalidOperationException($"The order script returned an unknown code {code}."),
-            };
-        }
-
-        // A known key: "p:<order id>" while in flight, "a:<order id>" once accepted.
-        var held = (string?)result;
-        if (held is { Length: 34 } && held[1] == ':' && Guid.TryParseExact(held.AsSpan(2), "N", out var heldOrderId))
-        {
-            return held[0] switch
-            {
-                'a' => new OrderDecision(OrderDecisionKind.Duplicate, heldOrderId),
-                'p' => new OrderDecision(OrderDecisionKind.InProgress, heldOrderId),
-                _ => throw new InvalidOperationException($"Unexpected idempotency state '{held}'."),
-            };
-        }
-        throw new InvalidOperationException($"Unexpected order script result '{held}'.");
-    }
-
     /// <summary>
     /// Kafka refused the order: return the unit, forget the key, release the admission ticket it used and give the
     /// customer's allowance back. True when this call undid the reservation.
     /// </summary>
-    public Task<bool> CompensateAsync(string productId, string idempotencyKey, Guid orderId, long? admittedTicket)
+    /// <param name="bucket">The stock bucket that decided it; null: the one its key maps to now.</param>
+    public Task<bool> CompensateAsync(string productId, string idempotencyKey, Guid orderId, long? admittedTicket, string? bucket = null)
     {
         var buckets = _buckets.Known(productId);
-        var bucket = BucketOf(productId, buckets, idempotencyKey);
+        bucket ??= BucketOf(productId, buckets, idempotencyKey);
         return UndoReservationAsync(_database, scripts, bucket, RedisKeys.Idempotency(bucket, idempotencyKey), orderId, TicketMarkers(buckets, bucket, admittedTicket));
     }
 
@@ -428,9 +314,10 @@ public sealed partial class OrderGate(
         IDatabase redis, GateScripts scripts, string bucket, RedisKey idempotencyRedisKey, Guid orderId, TicketMarkers ticket)
     {
         var orderIdText = orderId.ToString("N");
+        var records = OrderRecords.KeyOf(orderId);
         RedisKey[] keys = ticket.Used is { } used
-            ? [RedisKeys.Stock(bucket), idempotencyRedisKey, RedisKeys.InFlight(bucket), RedisKeys.Purchases(bucket), used]
-            : [RedisKeys.Stock(bucket), idempotencyRedisKey, RedisKeys.InFlight(bucket), RedisKeys.Purchases(bucket)];
+            ? [RedisKeys.Stock(bucket), idempotencyRedisKey, records, RedisKeys.Purchases(bucket), used]
+            : [RedisKeys.Stock(bucket), idempotencyRedisKey, records, RedisKeys.Purchases(bucket)];
         var undone = (long)await scripts.Compensate.EvaluateAsync(redis, keys, [orderIdText]).ConfigureAwait(false) == 1;
         if (undone && ticket.Claimed is { } claimed)
         {
@@ -438,24 +325,6 @@ public sealed partial class OrderGate(
             await redis.LockReleaseAsync(claimed, orderIdText).ConfigureAwait(false);
         }
         return undone;
-    }
-
-    /// <summary>Every tier's bucket of the product, configured or not (what an init resets).</summary>
-    public static IEnumerable<RedisKey> TierRateBuckets(string productId) =>
-        Enum.GetValues<ShopperTier>().Select(tier => (RedisKey)RedisKeys.TierRateBucket(productId, TierName(tier)));
-
-    private static string TierName(ShopperTier tier) => tier.ToString().ToLowerInvariant();
-
-    /// <summary>The bucket one tier's orders draw from: the product's own when it has no tiers.</summary>
-    private sealed record TierBucket(string? Name, RedisValue PermitsPerSecond, RedisValue Burst)
-    {
-        public static TierBucket Of(RateLimitOptions options, ShopperTier tier)
-        {
-            var (rate, burst) = options.For(tier);
-            return new TierBucket(options.HasTiers ? TierName(tier) : null, rate, burst);
-        }
-
-        public string Key(string productId) => Name is null ? RedisKeys.RateBucket(productId) : RedisKeys.TierRateBucket(productId, Name);
     }
 }
 

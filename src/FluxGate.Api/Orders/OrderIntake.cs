@@ -19,7 +19,7 @@ public sealed partial class OrderIntake(
 
         return decision.Kind switch
         {
-            OrderDecisionKind.Reserved => await HandOverAsync(order, idempotencyKey, decision.OrderId, admittedTicket, shopper),
+            OrderDecisionKind.Reserved => await HandOverAsync(order, idempotencyKey, decision, admittedTicket, shopper),
             OrderDecisionKind.Duplicate => new OrderResult(OrderOutcome.Duplicate, decision.OrderId),
             OrderDecisionKind.InProgress => new OrderResult(OrderOutcome.InProgress, decision.OrderId),
             OrderDecisionKind.SoldOut or OrderDecisionKind.NotInitialized => new OrderResult(OrderOutcome.SoldOut),
@@ -30,8 +30,9 @@ public sealed partial class OrderIntake(
         };
     }
 
-    private async Task<OrderResult> HandOverAsync(OrderRequest order, string idempotencyKey, Guid orderId, long? admittedTicket, Shopper shopper)
+    private async Task<OrderResult> HandOverAsync(OrderRequest order, string idempotencyKey, OrderDecision reservation, long? admittedTicket, Shopper shopper)
     {
+        var orderId = reservation.OrderId;
         var accepted = new OrderAccepted(orderId, order.ProductId, order.UserId, idempotencyKey, time.GetUtcNow(), shopper.IsAuthenticated);
         var delivery = await producer.ProduceAsync(accepted);
 
@@ -40,13 +41,13 @@ public sealed partial class OrderIntake(
             case DeliveryOutcome.Persisted:
                 // Kafka has the order, so it is accepted whatever Redis does next: a confirm Redis cannot take now is
                 // retried in the background, and the key answers "in progress" (never a second order) until it lands.
-                await confirms.ConfirmAsync(accepted);
+                await confirms.ConfirmAsync(accepted, reservation.Bucket);
                 return new OrderResult(OrderOutcome.Accepted, orderId);
 
             case DeliveryOutcome.NotPersisted:
                 try
                 {
-                    await gate.CompensateAsync(order.ProductId, idempotencyKey, orderId, admittedTicket);
+                    await gate.CompensateAsync(order.ProductId, idempotencyKey, orderId, admittedTicket, reservation.Bucket);
                     LogOrderFailed(logger, order.ProductId, order.UserId, idempotencyKey, orderId, "kafka refused; unit returned", null);
                 }
                 catch (Exception exception) when (exception.IsDependencyFault())

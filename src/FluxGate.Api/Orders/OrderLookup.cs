@@ -15,7 +15,7 @@ public sealed record KnownOrder(
     bool SignedIn = false);
 
 /// <summary>
-/// Finds orders: PostgreSQL is the record; the Redis status index the order's confirm writes covers the moment
+/// Finds orders: PostgreSQL is the record; the order's record in Redis (<see cref="OrderRecords"/>) covers the moment
 /// between Kafka's acknowledgement and the persister's insert.
 /// </summary>
 public sealed class OrderLookup(NpgsqlDataSource database, IConnectionMultiplexer redis, StockBucketMap bucketMap)
@@ -37,21 +37,16 @@ public sealed class OrderLookup(NpgsqlDataSource database, IConnectionMultiplexe
             return persisted;
         }
 
-        var indexed = ReadIndexed(await _redis.StringGetAsync(RedisKeys.AcceptedOrder(orderId)))
-                      ?? ReadIndexed(await _redis.StringGetAsync(RedisKeys.AcceptedOrderUntagged(orderId)));
-        if (indexed is not null)
+        if (OrderRecords.Parse(new HashEntry(orderId.ToString("N"), await _redis.HashGetAsync(OrderRecords.KeyOf(orderId), orderId.ToString("N"))))
+            is AcknowledgedEvent { Event: OrderAccepted accepted })
         {
-            var bucket = await bucketMap.ReadDecidingBucketAsync(indexed.ProductId, orderId, indexed.IdempotencyKey);
+            var bucket = await bucketMap.ReadDecidingBucketAsync(accepted.ProductId, orderId, accepted.IdempotencyKey);
             var cancelled = await _redis.KeyExistsAsync(RedisKeys.Cancelled(bucket, orderId));
-            return new KnownOrder(orderId, indexed.ProductId, indexed.UserId, cancelled ? "cancelled" : "accepted", Persisted: false,
-                indexed.AcceptedAt, indexed.IdempotencyKey, indexed.SignedIn);
+            return new KnownOrder(orderId, accepted.ProductId, accepted.UserId, cancelled ? "cancelled" : "accepted", Persisted: false,
+                accepted.AcceptedAt, accepted.IdempotencyKey, accepted.SignedIn);
         }
         return null;
     }
-
-    /// <returns>The indexed order, or null when there is none or it is not an accepted order (an older index format).</returns>
-    internal static OrderAccepted? ReadIndexed(RedisValue value) =>
-        value.IsNullOrEmpty ? null : OrderEventRecord.Decode((byte[])value!) as OrderAccepted;
 
     private async Task<KnownOrder?> FindPersistedAsync(Guid orderId, CancellationToken cancellationToken)
     {

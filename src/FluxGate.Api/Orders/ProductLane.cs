@@ -1,4 +1,5 @@
 using FluxGate.Contracts;
+using StackExchange.Redis;
 
 namespace FluxGate.Api.Orders;
 
@@ -23,19 +24,13 @@ internal sealed class PendingDecision(string productId, string idempotencyKey, l
     public int FallThroughs { get; set; }
 }
 
-/// <summary>An order Kafka has, waiting for its stock bucket's next script call to mark its key accepted.</summary>
+/// <summary>An order Kafka has, waiting for its stock bucket's next script call to record it accepted.</summary>
 internal sealed class PendingConfirm(OrderAccepted order, byte[] record)
     : TaskCompletionSource<ConfirmOutcome>(TaskCreationOptions.RunContinuationsAsynchronously)
 {
     public OrderAccepted Order { get; } = order;
-    /// <summary>The order as the unpersisted records and the status index keep it (<see cref="Redis.OrderEventRecord"/>).</summary>
+    /// <summary>The order as its record keeps it until PostgreSQL has it (<see cref="Redis.OrderEventRecord"/>).</summary>
     public byte[] Record { get; } = record;
-
-    /// <summary>
-    /// The order's status index is written by the confirm call itself: it is in the call's slot, unless the product was
-    /// initialized again with another count of stock buckets between the order's decision and its confirm.
-    /// </summary>
-    public bool IndexedInCall { get; init; } = true;
 }
 
 /// <summary>What one script call of a stock bucket carries: confirms first, then decisions in arrival order.</summary>
@@ -58,6 +53,9 @@ internal sealed class ProductLane(string bucket, int maxBatch)
 
     /// <summary>The Redis Cluster hash slot of <see cref="Bucket"/>'s keys.</summary>
     public int Slot { get; } = RedisHashSlot.Of(bucket);
+
+    /// <summary>The records hash of <see cref="Slot"/> (<see cref="OrderRecords"/>).</summary>
+    public RedisKey Records { get; } = OrderRecords.Key(RedisHashSlot.Of(bucket));
 
     /// <returns>The batch the caller must send now, or null when a call is in flight (it is sent after that one).</returns>
     public OrderBatch? Add(PendingDecision decision)

@@ -56,8 +56,7 @@ public sealed class InvariantCheck(IConnectionMultiplexer redis, StockBucketMap 
         {
             ledger[count] = books.Sum(book => book.Ledger.GetValueOrDefault(count));
         }
-        var inFlight = books.Sum(book => book.InFlight);
-        var unpersisted = books.Sum(book => book.Unpersisted);
+        var (inFlight, unpersisted) = await CountRecordsAsync(productId, buckets);
         var inTransit = ledger.GetValueOrDefault("given") - ledger.GetValueOrDefault("received");
 
         var product = await persisted.ProductAsync(productId, cancellationToken);
@@ -162,14 +161,30 @@ public sealed class InvariantCheck(IConnectionMultiplexer redis, StockBucketMap 
     {
         var stock = _redis.StringGetAsync(RedisKeys.Stock(bucket));
         var ledger = _redis.HashGetAllAsync(RedisKeys.Ledger(bucket));
-        var inFlight = _redis.HashLengthAsync(RedisKeys.InFlight(bucket));
-        var unpersisted = _redis.SortedSetLengthAsync(RedisKeys.Unpersisted(bucket));
-        return new BucketBooks(
-            (long?)await stock,
-            (await ledger).ToDictionary(entry => (string)entry.Name!, entry => (long)entry.Value),
-            await inFlight,
-            await unpersisted);
+        return new BucketBooks((long?)await stock, (await ledger).ToDictionary(entry => (string)entry.Name!, entry => (long)entry.Value));
     }
 
-    private sealed record BucketBooks(long? Stock, Dictionary<string, long> Ledger, long InFlight, long Unpersisted);
+    /// <summary>The product's records in the records hashes of its buckets' slots: reservations, and events PostgreSQL may lack.</summary>
+    private async Task<(long InFlight, long Unpersisted)> CountRecordsAsync(string productId, string[] buckets)
+    {
+        long inFlight = 0, unpersisted = 0;
+        foreach (var slot in buckets.Select(RedisHashSlot.Of).Distinct())
+        {
+            await foreach (var entry in _redis.HashScanAsync(OrderRecords.Key(slot), pageSize: 1000))
+            {
+                switch (OrderRecords.Parse(entry))
+                {
+                    case InFlightReservation reservation when StockBuckets.ProductOf(reservation.Bucket) == productId:
+                        inFlight++;
+                        break;
+                    case AcknowledgedEvent acknowledged when acknowledged.ProductId == productId:
+                        unpersisted++;
+                        break;
+                }
+            }
+        }
+        return (inFlight, unpersisted);
+    }
+
+    private sealed record BucketBooks(long? Stock, Dictionary<string, long> Ledger);
 }

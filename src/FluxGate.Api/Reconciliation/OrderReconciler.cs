@@ -35,7 +35,7 @@ public sealed partial class OrderReconciler(
     ILogger<OrderReconciler> logger) : BackgroundService
 {
     private const int MaxSamples = 3600;
-    private const int MaxRoundsPerProduct = 20;
+    private const int MaxBatchesPerPass = 20;
     private readonly IDatabase _redis = redis.GetDatabase();
     private readonly ReconciliationOptions _options = options.Value;
     private readonly RedisValue _idempotencyTtlMs = (long)idempotency.Value.Ttl.TotalMilliseconds;
@@ -43,7 +43,6 @@ public sealed partial class OrderReconciler(
     private readonly string _instance = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
     private readonly Queue<KafkaEnds> _samples = new();
     private long? _drainedAsOf;
-    private bool _registrySeeded;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -71,17 +70,12 @@ public sealed partial class OrderReconciler(
         }
     }
 
-    /// <summary>One pass over every product; does nothing while another api instance holds the lease.</summary>
+    /// <summary>One pass over the records hashes of the registered products; does nothing while another api instance holds the lease.</summary>
     public async Task PassAsync(CancellationToken cancellationToken)
     {
         if (!await HoldLeaseAsync())
         {
             return;
-        }
-        if (!_registrySeeded)
-        {
-            await SeedRegistryAsync();
-            _registrySeeded = true;
         }
         var now = await RedisClock.NowMsAsync(_redis);
         var drainedAsOf = await DrainedAsOfAsync(cancellationToken);
@@ -90,49 +84,22 @@ public sealed partial class OrderReconciler(
             return; // nothing can be decided before the persister's first catch-up point
         }
         // One pipelined round of counts, so that the many products with nothing to do cost almost nothing.
-        var products = (await _redis.SetMembersAsync(RedisKeys.Products)).Select(member => (string)member!).ToList();
-        var pending = await Task.WhenAll(products.Select(async productId =>
+        var buckets = (await _redis.SetMembersAsync(RedisKeys.Products)).Select(member => (string)member!).ToList();
+        var slots = buckets.Select(RedisHashSlot.Of).Distinct().ToList();
+        var transfers = await Task.WhenAll(buckets.Select(bucket => _redis.HashLengthAsync(RedisKeys.Transfers(bucket))));
+        var records = await Task.WhenAll(slots.Select(slot => _redis.HashLengthAsync(OrderRecords.Key(slot))));
+        for (var i = 0; i < buckets.Count; i++)
         {
-            var records = _redis.SortedSetLengthAsync(RedisKeys.Unpersisted(productId));
-            var reservations = _redis.HashLengthAsync(RedisKeys.InFlight(productId));
-            var transfers = _redis.HashLengthAsync(RedisKeys.Transfers(productId));
-            return (productId, Records: await records, Reservations: await reservations, Transfers: await transfers);
-        }));
-        foreach (var (productId, records, reservations, transfers) in pending)
-        {
-            if (transfers > 0)
+            if (transfers[i] > 0)
             {
-                await CompleteTransfersAsync(productId, now);
-            }
-            if (records > 0)
-            {
-                await SettleUnpersistedAsync(productId, now, drainedAsOf, cancellationToken);
-            }
-            if (reservations > 0)
-            {
-                await ResolveInFlightAsync(productId, drainedAsOf, cancellationToken);
+                await CompleteTransfersAsync(buckets[i], now);
             }
         }
-    }
-
-    /// <summary>
-    /// Products initialized before the registry existed (an upgrade over a Redis that kept its data) are registered from
-    /// their stock keys, once per process; <c>POST /init</c> and the restore register the others.
-    /// </summary>
-    private async Task SeedRegistryAsync()
-    {
-        const string prefix = "fg:{", suffix = "}:stock";
-        foreach (var server in redis.GetServers().Where(server => server.IsConnected && !server.IsReplica))
+        for (var i = 0; i < slots.Count; i++)
         {
-            var products = new List<RedisValue>();
-            await foreach (var key in server.KeysAsync(pattern: $"{prefix}*{suffix}", pageSize: 1000))
+            if (records[i] > 0)
             {
-                var name = (string)key!;
-                products.Add(name[prefix.Length..^suffix.Length]);
-            }
-            if (products.Count > 0)
-            {
-                await _redis.SetAddAsync(RedisKeys.Products, products.ToArray());
+                await SettleAsync(OrderRecords.Key(slots[i]), now, drainedAsOf.Value, cancellationToken);
             }
         }
     }
@@ -176,45 +143,61 @@ public sealed partial class OrderReconciler(
     }
 
     /// <summary>
-    /// The records of events acknowledged before the catch-up point: PostgreSQL has each of them (drop the record) or the
-    /// log lost it (produce it again). Later ones are left alone, so a persister that is down or behind costs no lookups.
+    /// The records of one slot old enough to judge, with one PostgreSQL look-up for all of them. An event acknowledged
+    /// before the catch-up point is in PostgreSQL (its record goes) or was lost from the log (produced again). A
+    /// reservation made long enough before it that its produce had ended was never confirmed nor undone (the api stopped
+    /// in between): its order in PostgreSQL means accepted, else the unit goes back. Later records are left alone, so a
+    /// persister that is down or behind costs no look-ups.
     /// </summary>
-    private async Task SettleUnpersistedAsync(string productId, long now, long? drainedAsOf, CancellationToken cancellationToken)
+    private async Task SettleAsync(RedisKey key, long now, long drained, CancellationToken cancellationToken)
     {
-        if (drainedAsOf is not { } drained)
+        var eventsBefore = Math.Min(now - (long)_options.MinimumAge.TotalMilliseconds, drained - 1);
+        List<AcknowledgedEvent> events = [];
+        List<InFlightReservation> stale = [];
+        List<RedisValue> unreadable = [];
+        await foreach (var entry in _redis.HashScanAsync(key, pageSize: _options.BatchSize))
+        {
+            switch (OrderRecords.Parse(entry))
+            {
+                case AcknowledgedEvent acknowledged when acknowledged.AcknowledgedAtMs <= eventsBefore:
+                    events.Add(acknowledged);
+                    break;
+                case InFlightReservation reservation when reservation.ReservedAtMs + _settleMs < drained:
+                    stale.Add(reservation);
+                    break;
+                case null:
+                    unreadable.Add(entry.Name);
+                    break;
+            }
+            if (events.Count + stale.Count >= _options.BatchSize * MaxBatchesPerPass)
+            {
+                break; // the rest next pass
+            }
+        }
+        if (unreadable.Count > 0)
+        {
+            await _redis.HashDeleteAsync(key, unreadable.ToArray());
+        }
+        if (events.Count + stale.Count == 0)
         {
             return;
         }
-        var key = RedisKeys.Unpersisted(productId);
-        var maxScore = Math.Min(now - (long)_options.MinimumAge.TotalMilliseconds, drained - 1);
-        var skip = 0;
-        for (var round = 0; round < MaxRoundsPerProduct; round++)
-        {
-            var entries = await _redis.SortedSetRangeByScoreWithScoresAsync(
-                key, double.NegativeInfinity, maxScore, skip: skip, take: _options.BatchSize);
-            if (entries.Length == 0)
-            {
-                return;
-            }
-            var records = entries.Select(UnpersistedEvent.From).ToList();
-            var statuses = await persisted.StatusesAsync(records.Select(record => record.OrderId).OfType<Guid>().Distinct().ToList(), cancellationToken);
+        var statuses = await persisted.StatusesAsync(
+            events.Select(record => record.OrderId).Concat(stale.Select(record => record.OrderId)).Distinct().ToList(), cancellationToken);
 
-            var settled = records.Where(record => record.IsPersisted(statuses)).Select(record => record.Member).ToArray();
-            if (settled.Length > 0)
-            {
-                await _redis.SortedSetRemoveAsync(key, settled);
-                metrics.Settled(settled.Length);
-            }
-            var lost = records.Where(record => !record.IsPersisted(statuses)).ToList();
-            if (lost.Count > 0)
-            {
-                await ProduceAgainAsync(productId, key, lost, now);
-            }
-            skip += records.Count - settled.Length;
-            if (entries.Length < _options.BatchSize)
-            {
-                return;
-            }
+        var settled = events.Where(record => record.IsPersisted(statuses)).Select(record => record.Field).ToArray();
+        if (settled.Length > 0)
+        {
+            await _redis.HashDeleteAsync(key, settled);
+            metrics.Settled(settled.Length);
+        }
+        foreach (var lost in events.Where(record => !record.IsPersisted(statuses)).GroupBy(record => record.ProductId))
+        {
+            await ProduceAgainAsync(lost.Key, key, lost.ToList(), now);
+        }
+        foreach (var bucket in stale.GroupBy(reservation => reservation.Bucket))
+        {
+            await ResolveAsync(bucket.Key, key, bucket.ToList(), statuses);
         }
     }
 
@@ -223,39 +206,23 @@ public sealed partial class OrderReconciler(
     /// them. Produced again in their order (the persister drops an order it already has by id); a record stays until
     /// PostgreSQL has it, re-armed with the current time so it is produced again only after a further catch-up.
     /// </summary>
-    private async Task ProduceAgainAsync(string productId, RedisKey key, List<UnpersistedEvent> lost, long now)
+    private async Task ProduceAgainAsync(string productId, RedisKey key, List<AcknowledgedEvent> lost, long now)
     {
-        var deliveries = await Task.WhenAll(lost.Select(record => producer.ProduceAsync(record.Event!)));
+        var deliveries = await Task.WhenAll(lost.Select(record => producer.ProduceAsync(record.Event)));
         var produced = lost.Where((_, index) => deliveries[index] == DeliveryOutcome.Persisted)
-            .Select(record => new SortedSetEntry(record.Member, now))
+            .Select(record => new HashEntry(record.Field, AcknowledgedEvent.Value(now, record.Event)))
             .ToArray();
         if (produced.Length > 0)
         {
-            await _redis.SortedSetAddAsync(key, produced, SortedSetWhen.Exists);
+            await _redis.HashSetAsync(key, produced);
             metrics.Reproduced(produced.Length);
         }
         LogProducedAgain(productId, produced.Length, lost.Count - produced.Length);
     }
 
-    private async Task ResolveInFlightAsync(string productId, long? drainedAsOf, CancellationToken cancellationToken)
+    /// <summary>Reservations of one stock bucket nobody confirmed or undid: accepted when PostgreSQL has the order, else given back.</summary>
+    private async Task ResolveAsync(string bucket, RedisKey key, List<InFlightReservation> stale, IReadOnlyDictionary<Guid, string> statuses)
     {
-        if (drainedAsOf is not { } drained)
-        {
-            return;
-        }
-        var key = RedisKeys.InFlight(productId);
-        // Reserved long enough before the catch-up point that its produce had ended: if Kafka had it, PostgreSQL has it.
-        var stale = (await _redis.HashGetAllAsync(key))
-            .Select(entry => InFlightReservation.Parse(entry.Name, entry.Value))
-            .OfType<InFlightReservation>()
-            .Where(reservation => reservation.ReservedAtMs + _settleMs < drained)
-            .ToList();
-        if (stale.Count == 0)
-        {
-            return;
-        }
-
-        var statuses = await persisted.StatusesAsync(stale.Select(reservation => reservation.OrderId).ToList(), cancellationToken);
         int accepted = 0, returned = 0;
         foreach (var reservation in stale)
         {
@@ -263,20 +230,20 @@ public sealed partial class OrderReconciler(
             if (statuses.ContainsKey(reservation.OrderId))
             {
                 var result = await scripts.Resolve.EvaluateAsync(_redis,
-                    [key, reservation.IdempotencyRedisKey, RedisKeys.Ledger(productId), RedisKeys.KeysUntil(productId)], [orderId, _idempotencyTtlMs]);
+                    [key, reservation.IdempotencyRedisKey, RedisKeys.Ledger(bucket), RedisKeys.KeysUntil(bucket)], [orderId, _idempotencyTtlMs]);
                 accepted += (int)(long)result;
             }
             else
             {
                 // The same give-back as Kafka's refusal: the unit, the key, the admission ticket and the customer's allowance.
-                var buckets = await bucketMap.ReadAsync(StockBuckets.ProductOf(productId));
-                var ticket = OrderGate.TicketMarkers(buckets.Length == 1 ? null : buckets, productId, reservation.AdmissionTicket);
-                returned += await OrderGate.UndoReservationAsync(_redis, scripts, productId, reservation.IdempotencyRedisKey, reservation.OrderId, ticket) ? 1 : 0;
+                var buckets = await bucketMap.ReadAsync(StockBuckets.ProductOf(bucket));
+                var ticket = OrderGate.TicketMarkers(buckets.Length == 1 ? null : buckets, bucket, reservation.AdmissionTicket);
+                returned += await OrderGate.UndoReservationAsync(_redis, scripts, bucket, reservation.IdempotencyRedisKey, reservation.OrderId, ticket) ? 1 : 0;
             }
         }
         metrics.Resolved(accepted, accepted: true);
         metrics.Resolved(returned, accepted: false);
-        LogResolved(productId, accepted, returned);
+        LogResolved(bucket, accepted, returned);
     }
 
     /// <summary>

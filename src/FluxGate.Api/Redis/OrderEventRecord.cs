@@ -7,19 +7,14 @@ using FluxGate.Contracts;
 namespace FluxGate.Api.Redis;
 
 /// <summary>
-/// Redis's own copy of an order event (the status index, the unpersisted records): one field per line, about half the
-/// size of the JSON Kafka carries. Every accepted order writes it twice to Redis's append-only file and names it once
-/// more when the record is dropped: most of Redis's write volume per order (bench/README). Written by hand because no
-/// serializer writes a format this small: no field can hold a line break (<see cref="InputRules"/> allows no control
-/// character in any).
+/// Redis's own copy of an order event (its record until PostgreSQL has it, <see cref="Orders.OrderRecords"/>): one field
+/// per line, about half the size of the JSON Kafka carries. Written by hand because no serializer writes a format this
+/// small: no field can hold a line break (<see cref="InputRules"/> allows no control character in any).
 /// </summary>
 /// <remarks>
 /// <c>A\n&lt;orderId&gt;\n&lt;acceptedAt, UTC ticks&gt;\n&lt;productId&gt;\n&lt;idempotencyKey&gt;\n&lt;userId&gt;</c> (and
 /// <c>\ns</c> for an order placed signed in), or
-/// <c>C\n&lt;orderId&gt;\n&lt;cancelledAt, UTC ticks&gt;\n&lt;productId&gt;</c>; the order id without dashes. JSON (what
-/// apis before this format wrote) is read too, so records written before an upgrade are still found and produced again.
-/// The other way round does not hold: an older api's reconciler takes a record it cannot read as settled and drops it,
-/// so while both builds run, an event the Kafka log loses may not be produced again. Replace every api at once.
+/// <c>C\n&lt;orderId&gt;\n&lt;cancelledAt, UTC ticks&gt;\n&lt;productId&gt;</c>; the order id without dashes.
 /// </remarks>
 public static class OrderEventRecord
 {
@@ -48,25 +43,13 @@ public static class OrderEventRecord
             : throw new ArgumentException("The event's fields are longer than InputRules allows.", nameof(orderEvent));
     }
 
-    /// <returns>The event, or null when the bytes are neither this format nor an order event's JSON.</returns>
+    /// <returns>The event, or null when the bytes are not this format.</returns>
     public static OrderEvent? Decode(ReadOnlySpan<byte> record)
     {
         if (record.IsEmpty)
         {
             return null;
         }
-        if (record[0] == (byte)'{')
-        {
-            try
-            {
-                return OrderEventSerializer.Deserialize(record);
-            }
-            catch (System.Text.Json.JsonException)
-            {
-                return null;
-            }
-        }
-
         Span<Range> fields = stackalloc Range[7];
         var count = 0;
         foreach (var field in record.Split(Separator))

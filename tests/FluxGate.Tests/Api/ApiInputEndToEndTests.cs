@@ -164,15 +164,6 @@ public sealed class ApiInputEndToEndTests(GraphFixture graph, ITestOutputHelper 
                 Assert.Equal(HttpStatusCode.OK, cancelled.StatusCode);
                 Assert.Equal("cancelled", (await cancelled.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString());
 
-                // An order an api before slot-carrying order ids indexed (untagged key, JSON) is still found after an upgrade.
-                var earlier = new OrderAccepted(Guid.CreateVersion7(), productId, userId, "before-the-upgrade", DateTimeOffset.UtcNow);
-                await using (var redis = await ConnectionMultiplexer.ConnectAsync(graph.App.GetConnectionString(ResourceNames.Redis)))
-                {
-                    await redis.GetDatabase().StringSetAsync(RedisKeys.AcceptedOrderUntagged(earlier.OrderId), OrderEventSerializer.Serialize(earlier), TimeSpan.FromMinutes(5));
-                }
-                var legacy = await (await api.GetAsync($"/status/{earlier.OrderId}")).Content.ReadFromJsonAsync<JsonElement>();
-                Assert.Equal("accepted", legacy.GetProperty("status").GetString());
-                Assert.Equal(userId, legacy.GetProperty("userId").GetString());
             }
             finally
             {

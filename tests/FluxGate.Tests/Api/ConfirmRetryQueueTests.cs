@@ -17,7 +17,7 @@ public sealed class ConfirmRetryQueueTests
     public async Task A_confirm_redis_times_out_is_retried_in_the_background_until_it_lands()
     {
         var calls = 0;
-        var queue = new ConfirmRetryQueue(_ => ++calls <= 3 ? Task.FromException<ConfirmOutcome>(Stalled()) : Task.FromResult(ConfirmOutcome.Confirmed),
+        var queue = new ConfirmRetryQueue((_, _) => ++calls <= 3 ? Task.FromException<ConfirmOutcome>(Stalled()) : Task.FromResult(ConfirmOutcome.Confirmed),
             TimeProvider.System, NullLogger<ConfirmRetryQueue>.Instance);
 
         await queue.ConfirmAsync(Order); // does not throw: the shopper is answered 200 all the same
@@ -40,7 +40,7 @@ public sealed class ConfirmRetryQueueTests
     public async Task A_confirm_that_lands_at_once_is_not_queued()
     {
         var calls = 0;
-        var queue = new ConfirmRetryQueue(_ => { calls++; return Task.FromResult(ConfirmOutcome.Confirmed); }, TimeProvider.System, NullLogger<ConfirmRetryQueue>.Instance);
+        var queue = new ConfirmRetryQueue((_, _) => { calls++; return Task.FromResult(ConfirmOutcome.Confirmed); }, TimeProvider.System, NullLogger<ConfirmRetryQueue>.Instance);
 
         await queue.ConfirmAsync(Order);
 
@@ -53,7 +53,7 @@ public sealed class ConfirmRetryQueueTests
     {
         var clock = new ShiftedClock();
         var calls = 0;
-        var queue = new ConfirmRetryQueue(_ => { calls++; return Task.FromException<ConfirmOutcome>(Stalled()); }, clock, NullLogger<ConfirmRetryQueue>.Instance);
+        var queue = new ConfirmRetryQueue((_, _) => { calls++; return Task.FromException<ConfirmOutcome>(Stalled()); }, clock, NullLogger<ConfirmRetryQueue>.Instance);
 
         await queue.ConfirmAsync(Order);
         clock.Shift = ConfirmRetryQueue.RetryFor + TimeSpan.FromSeconds(1);

@@ -1,4 +1,4 @@
-using FluxGate.Api.Reconciliation;
+using FluxGate.Api.Orders;
 using FluxGate.Contracts;
 
 namespace FluxGate.Tests.Api;

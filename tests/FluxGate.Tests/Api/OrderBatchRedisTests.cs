@@ -61,7 +61,7 @@ public class OrderBatchRedisTests(RedisFixture redis)
         Assert.Equal(1700, decisions.Count(d => d.Kind == OrderDecisionKind.SoldOut));
         Assert.Equal(300, decisions.Where(d => d.Kind == OrderDecisionKind.Reserved).Select(d => d.OrderId).Distinct().Count());
         Assert.Equal(0, (long)await redis.Database.StringGetAsync(RedisKeys.Stock(productId)));
-        Assert.Equal(300, await redis.Database.HashLengthAsync(RedisKeys.InFlight(productId)));
+        Assert.Equal(300, await TestRecords.ReservationsAsync(redis.Database, productId));
         Assert.True(calls < 2000 / 4, $"2,000 orders arriving together took {calls} script calls");
     }
 
@@ -94,8 +94,8 @@ public class OrderBatchRedisTests(RedisFixture redis)
 
         Assert.All(confirmed, outcome => Assert.Equal(ConfirmOutcome.Confirmed, outcome));
         Assert.True(ScriptCalls() - before < 200 / 4, $"200 confirms took {ScriptCalls() - before} script calls");
-        Assert.Equal(0, await redis.Database.HashLengthAsync(RedisKeys.InFlight(productId)));
-        Assert.Equal(200, await redis.Database.SortedSetLengthAsync(RedisKeys.Unpersisted(productId)));
+        Assert.Equal(0, await TestRecords.ReservationsAsync(redis.Database, productId));
+        Assert.Equal(200, await TestRecords.EventsAsync(redis.Database, productId));
         Assert.Equal(200, (long)await redis.Database.HashGetAsync(RedisKeys.Ledger(productId), "accepted"));
         for (var i = 0; i < 200; i += 37)
         {
@@ -114,19 +114,19 @@ public class OrderBatchRedisTests(RedisFixture redis)
         var lost = await gate.DecideAsync(productId, "lost", null, Anyone);
         // What a replica that missed the decision holds after a failover: the unit back, no key, no in-flight record.
         await redis.Database.KeyDeleteAsync(RedisKeys.Idempotency(productId, "lost"));
-        await redis.Database.HashDeleteAsync(RedisKeys.InFlight(productId), lost.OrderId.ToString("N"));
+        await TestRecords.DeleteAsync(redis.Database, lost.OrderId);
         await redis.Database.StringIncrementAsync(RedisKeys.Stock(productId));
 
         Assert.Equal(ConfirmOutcome.LostAndHealed, await gate.ConfirmAsync(new OrderAccepted(lost.OrderId, productId, "user", "lost", DateTimeOffset.UtcNow)));
         Assert.Equal(1, (long)await redis.Database.StringGetAsync(RedisKeys.Stock(productId)));
         Assert.Equal(new OrderDecision(OrderDecisionKind.Duplicate, lost.OrderId), await gate.DecideAsync(productId, "lost", null, Anyone));
         Assert.Equal(1, (long)await redis.Database.HashGetAsync(RedisKeys.Ledger(productId), "accepted"));
-        Assert.Equal(1, await redis.Database.SortedSetLengthAsync(RedisKeys.Unpersisted(productId)));
+        Assert.Equal(1, await TestRecords.EventsAsync(redis.Database, productId));
 
         // Lost again, but a retry of its key took the last unit meanwhile: counted, the event still kept for PostgreSQL.
         var second = await gate.DecideAsync(productId, "second", null, Anyone);
         await redis.Database.KeyDeleteAsync(RedisKeys.Idempotency(productId, "second"));
-        await redis.Database.HashDeleteAsync(RedisKeys.InFlight(productId), second.OrderId.ToString("N"));
+        await TestRecords.DeleteAsync(redis.Database, second.OrderId);
         await redis.Database.StringIncrementAsync(RedisKeys.Stock(productId));
         var retry = await gate.DecideAsync(productId, "second", null, Anyone);
         Assert.Equal(OrderDecisionKind.Reserved, retry.Kind);
@@ -136,7 +136,7 @@ public class OrderBatchRedisTests(RedisFixture redis)
         Assert.Equal(1, ledger["oversold"]);
         Assert.Equal(1, ledger["keysReused"]);
         Assert.Equal(0, (long)await redis.Database.StringGetAsync(RedisKeys.Stock(productId)));
-        Assert.Equal(2, await redis.Database.SortedSetLengthAsync(RedisKeys.Unpersisted(productId)));
+        Assert.Equal(2, await TestRecords.EventsAsync(redis.Database, productId));
     }
 
     [Fact]
@@ -151,7 +151,7 @@ public class OrderBatchRedisTests(RedisFixture redis)
         var orderIds = keys.Select(_ => Guid.NewGuid().ToString("N")).ToArray();
         RedisKey[] shared =
         [
-            RedisKeys.Stock(productId), RedisKeys.InFlight(productId), RedisKeys.Purchases(productId), RedisKeys.Unpersisted(productId),
+            RedisKeys.Stock(productId), OrderRecords.Key(RedisHashSlot.Of(productId)), RedisKeys.Purchases(productId),
             RedisKeys.Ledger(productId), RedisKeys.KeysUntil(productId), RedisKeys.RateBucket(productId), RedisKeys.RateBucket(productId),
         ];
         RedisValue[] settings = [0, keys.Length, 60_000, 3_600_000, 600_000, 1000, 2, 1000, 2, 0, 1];
@@ -267,28 +267,28 @@ public class OrderBatchRedisTests(RedisFixture redis)
     }
 
     [Fact]
-    public async Task The_confirm_writes_the_status_index_in_its_own_call()
+    public async Task The_confirm_turns_the_reservation_into_the_event_in_its_own_call_and_writes_the_key_no_more()
     {
         var productId = await InitAsync(1);
         var gate = Gate();
         var reserved = await gate.DecideAsync(productId, "k1", null, Anyone);
         var order = new OrderAccepted(reserved.OrderId, productId, "user", "k1", DateTimeOffset.UtcNow);
-        var setexBefore = Calls("setex");
 
         Assert.Equal(RedisHashSlot.Of(productId), OrderIds.SlotOf(reserved.OrderId));
-        Assert.Equal(ConfirmOutcome.Confirmed, await gate.ConfirmAsync(order));
+        Assert.Equal(ConfirmOutcome.Confirmed, await gate.ConfirmAsync(order, reserved.Bucket));
 
-        var index = await redis.Database.StringGetWithExpiryAsync(RedisKeys.AcceptedOrder(order.OrderId));
-        Assert.Equal(order, OrderLookup.ReadIndexed(index.Value));
-        Assert.InRange(index.Expiry!.Value, OrderGate.StatusIndexLifetime - TimeSpan.FromMinutes(1), OrderGate.StatusIndexLifetime);
-        Assert.Equal(setexBefore, Calls("setex"));
+        var record = Assert.IsType<AcknowledgedEvent>(OrderRecords.Parse(new HashEntry(reserved.OrderId.ToString("N"),
+            await redis.Database.HashGetAsync(OrderRecords.KeyOf(order.OrderId), reserved.OrderId.ToString("N")))));
+        Assert.Equal(order, record.Event);
+        // The key is written once, by the decision: the confirm only shortens its TTL.
+        Assert.Equal("p:" + reserved.OrderId.ToString("N"), (string?)await redis.Database.StringGetAsync(RedisKeys.Idempotency(productId, "k1")));
+        Assert.Equal(OrderDecisionKind.Duplicate, (await gate.DecideAsync(productId, "k1", null, Anyone)).Kind);
 
         // An id from another slot (the product was initialized again with another count of stock buckets between the
-        // order's decision and its confirm): its index is written apart, so the call keeps to one slot on a cluster.
+        // order's decision and its confirm): nothing was reserved for it here, and the call keeps to one slot on a cluster.
         var moved = new OrderAccepted(OrderIds.New((RedisHashSlot.Of(productId) + 1) % RedisHashSlot.Count), productId, "user", "k2",
             DateTimeOffset.UtcNow);
-        Assert.Equal(ConfirmOutcome.NotHere, await gate.ConfirmAsync(moved)); // nothing was reserved for it here
-        Assert.Equal(moved, OrderLookup.ReadIndexed(await redis.Database.StringGetAsync(RedisKeys.AcceptedOrder(moved.OrderId))));
+        Assert.Equal(ConfirmOutcome.NotHere, await gate.ConfirmAsync(moved));
     }
 
     [Fact]

@@ -63,16 +63,6 @@ public class OrderEventRecordTests
             $"{OrderEventRecord.Encode(accepted).Length} bytes against {OrderEventSerializer.Serialize(accepted).Length}");
     }
 
-    [Fact]
-    public void Events_an_older_api_kept_as_JSON_are_still_read()
-    {
-        var accepted = new OrderAccepted(Guid.CreateVersion7(), "p1", "u1", "k1", DateTimeOffset.UtcNow);
-        var cancel = new OrderCancelled(Guid.CreateVersion7(), "p1", DateTimeOffset.UtcNow);
-
-        Assert.Equal(accepted, OrderEventRecord.Decode(OrderEventSerializer.Serialize(accepted)));
-        Assert.Equal(cancel, OrderEventRecord.Decode(OrderEventSerializer.Serialize(cancel)));
-    }
-
     [Theory]
     [InlineData("")]
     [InlineData("{not json")]

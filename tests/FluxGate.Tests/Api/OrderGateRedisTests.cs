@@ -174,21 +174,21 @@ public class OrderGateRedisTests(RedisFixture redis)
         var reserved = await gate.DecideAsync(productId, "k", admittedTicket: 4, Anyone);
         var orderId = reserved.OrderId.ToString("N");
 
-        var record = InFlightReservation.Parse(orderId, await redis.Database.HashGetAsync(RedisKeys.InFlight(productId), orderId));
+        var record = await TestRecords.ReservationAsync(redis.Database, orderId);
         Assert.Equal(RedisKeys.Idempotency(productId, "k"), record?.IdempotencyRedisKey);
         Assert.Equal(4, record?.AdmissionTicket);
         // In flight, the key outlives its TTL: only the reconciler may let it go.
         Assert.True(await redis.Database.KeyTimeToLiveAsync(RedisKeys.Idempotency(productId, "k")) > new IdempotencyOptions().Ttl);
 
         await gate.ConfirmAsync(new OrderAccepted(reserved.OrderId, productId, "user", "k", DateTimeOffset.UtcNow));
-        Assert.Equal(0, await redis.Database.HashLengthAsync(RedisKeys.InFlight(productId)));
-        Assert.Equal(1, await redis.Database.SortedSetLengthAsync(RedisKeys.Unpersisted(productId)));
+        Assert.Equal(0, await TestRecords.ReservationsAsync(redis.Database, productId));
+        Assert.Equal(1, await TestRecords.EventsAsync(redis.Database, productId));
         Assert.Equal(1, (long)await redis.Database.HashGetAsync(RedisKeys.Ledger(productId), "accepted"));
         Assert.True(await redis.Database.KeyTimeToLiveAsync(RedisKeys.Idempotency(productId, "k")) <= new IdempotencyOptions().Ttl);
 
         var refused = await gate.DecideAsync(productId, "k2", admittedTicket: null, Anyone);
         Assert.True(await gate.CompensateAsync(productId, "k2", refused.OrderId, admittedTicket: null));
-        Assert.Equal(0, await redis.Database.HashLengthAsync(RedisKeys.InFlight(productId)));
+        Assert.Equal(0, await TestRecords.ReservationsAsync(redis.Database, productId));
         Assert.Equal(9, (long)await redis.Database.StringGetAsync(RedisKeys.Stock(productId)));
     }
 

@@ -1,3 +1,4 @@
+using FluxGate.Api.Orders;
 using FluxGate.Contracts;
 
 namespace FluxGate.Tests.Api;
@@ -27,16 +28,16 @@ public class OrderIdsTests
     }
 
     [Fact]
-    public void The_status_index_of_an_order_lies_in_the_slot_of_its_stock_bucket()
+    public void The_record_of_an_order_lies_in_the_slot_of_its_stock_bucket()
     {
         foreach (var bucket in new[] { "p1", "ps5:disc", StockBuckets.Of("hot", 4)[3] })
         {
             var orderId = OrderIds.New(RedisHashSlot.Of(bucket));
-            var key = RedisKeys.AcceptedOrder(orderId);
+            var key = OrderRecords.KeyOf(orderId);
             var tag = key[(key.IndexOf('{') + 1)..key.IndexOf('}')];
 
             Assert.Equal(RedisHashSlot.Of(bucket), RedisHashSlot.Of(tag));
-            Assert.EndsWith($":order:{orderId:N}", key);
+            Assert.EndsWith(":orders", key);
         }
     }
 

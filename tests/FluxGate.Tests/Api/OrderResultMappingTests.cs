@@ -27,13 +27,13 @@ public class OrderResultMappingTests
     [InlineData(5, OrderDecisionKind.LimitReached)]
     public void Script_codes_map_to_decisions(long code, OrderDecisionKind expected)
     {
-        Assert.Equal(expected, OrderGate.Interpret(RedisResult.Create(code), OrderId).Kind);
+        Assert.Equal(expected, OrderBatchCall.Interpret(RedisResult.Create(code), OrderId, "p").Kind);
     }
 
     [Fact]
-    public void A_reservation_carries_the_new_order_id()
+    public void A_reservation_carries_the_new_order_id_and_its_bucket()
     {
-        Assert.Equal(new OrderDecision(OrderDecisionKind.Reserved, OrderId), OrderGate.Interpret(RedisResult.Create(0), OrderId));
+        Assert.Equal(new OrderDecision(OrderDecisionKind.Reserved, OrderId, "p"), OrderBatchCall.Interpret(RedisResult.Create(0), OrderId, "p"));
     }
 
     [Theory]
@@ -43,7 +43,7 @@ public class OrderResultMappingTests
     {
         var held = RedisResult.Create((RedisValue)$"{state}:{OrderId:N}");
 
-        Assert.Equal(new OrderDecision(expected, OrderId), OrderGate.Interpret(held, Guid.NewGuid()));
+        Assert.Equal(new OrderDecision(expected, OrderId), OrderBatchCall.Interpret(held, Guid.NewGuid(), "p"));
     }
 
     [Theory]
@@ -53,7 +53,7 @@ public class OrderResultMappingTests
     {
         var result = answer is long code ? RedisResult.Create(code) : RedisResult.Create((RedisValue)(string)answer);
 
-        Assert.Throws<InvalidOperationException>(() => OrderGate.Interpret(result, OrderId));
+        Assert.Throws<InvalidOperationException>(() => OrderBatchCall.Interpret(result, OrderId, "p"));
     }
 
     [Theory]

@@ -50,7 +50,7 @@ public class StockBucketRedisTests(RedisFixture redis)
         foreach (var bucket in buckets)
         {
             var stock = await StockAsync(bucket);
-            var inFlight = await redis.Database.HashLengthAsync(RedisKeys.InFlight(bucket));
+            var inFlight = await TestRecords.ReservationsAsync(redis.Database, bucket);
             var (initial, giv, rec) = (await LedgerAsync(bucket, "initial"), await LedgerAsync(bucket, "given"), await LedgerAsync(bucket, "received"));
             Assert.True(stock >= 0, $"{bucket}: stock {stock}");
             Assert.Equal(initial + rec - giv, stock + inFlight);
@@ -122,7 +122,7 @@ public class StockBucketRedisTests(RedisFixture redis)
         Assert.Equal(3, decisions.Count(decision => decision.Kind == OrderDecisionKind.Reserved));
         Assert.Equal(OrderDecisionKind.SoldOut, decisions[3].Kind); // only once every bucket is empty
         Assert.All(keys.Take(3), key => Assert.True(redis.Database.KeyExists(RedisKeys.Idempotency(buckets[3], key)))); // all in the key's bucket
-        Assert.Equal(3, await redis.Database.HashLengthAsync(RedisKeys.InFlight(buckets[3])));
+        Assert.Equal(3, await TestRecords.ReservationsAsync(redis.Database, buckets[3]));
         Assert.Equal(3, await LedgerAsync(buckets[3], "received"));
         Assert.All(buckets.Take(3), bucket => Assert.Equal(0, redis.Database.HashLength(RedisKeys.Transfers(bucket)))); // moves finished
         await AssertBooksBalanceAsync(buckets, expectedSold: 3);

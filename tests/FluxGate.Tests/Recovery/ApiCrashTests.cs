@@ -51,7 +51,7 @@ public sealed class ApiCrashTests(RecoveryGraphFixture fixture, ITestOutputHelpe
         var redis = await ConnectionMultiplexer.ConnectAsync(graph.GetConnectionString("redis"));
         await using (redis)
         {
-            await Eventually.UntilAsync(() => redis.GetDatabase().HashLengthAsync(RedisKeys.InFlight(productId)), left => left == 0,
+            await Eventually.UntilAsync(() => TestRecords.ReservationsAsync(redis.GetDatabase(), productId), left => left == 0,
                 "no reservation is left in flight");
         }
 
