@@ -80,7 +80,10 @@ class Redis:
     def stats(self):
         """Counters from INFO stats: how many commands Redis ran and in how many socket reads (batching)."""
         fields = dict(line.split(":", 1) for line in self.call("INFO", "stats").splitlines() if ":" in line)
-        return {name: int(fields[name]) for name in ("total_commands_processed", "total_reads_processed", "total_writes_processed") if name in fields}
+        # The append-only file's size: what Redis writes to disk (and to replicas) per order, when it keeps one.
+        fields.update(line.split(":", 1) for line in self.call("INFO", "persistence").splitlines() if line.startswith("aof_current_size:"))
+        return {name: int(fields[name]) for name in ("total_commands_processed", "total_reads_processed", "total_writes_processed", "aof_current_size")
+                if name in fields}
 
     def commandstats(self):
         """INFO commandstats: {command: {"calls": n, "usec": n}}."""
@@ -100,21 +103,31 @@ class Redis:
         return int(value) if value else None
 
     def idempotency_states(self, product_id):
-        """(accepted, pending) keys of one product: 'a:<orderId>' answered 200, 'p:<orderId>' still in flight."""
+        """(accepted, pending) keys of one product: a key holds 'p:<orderId>' from the reservation on; the api's record
+        of that order (records_key) says 'R…' while Kafka has not answered (pending), else the order is accepted."""
         script = """
 local cursor, accepted, pending = '0', 0, 0
 repeat
   local page = redis.call('SCAN', cursor, 'MATCH', ARGV[1], 'COUNT', 20000)
   cursor = page[1]
   for _, key in ipairs(page[2]) do
-    local state = string.sub(redis.call('GET', key) or '', 1, 1)
-    if state == 'a' then accepted = accepted + 1 elseif state == 'p' then pending = pending + 1 end
+    local held = redis.call('GET', key) or ''
+    local record = string.sub(held, 1, 2) == 'p:' and redis.call('HGET', KEYS[1], string.sub(held, 3))
+    if record and string.sub(record, 1, 1) == 'R' then pending = pending + 1 elseif held ~= '' then accepted = accepted + 1 end
   end
 until cursor == '0'
 return {accepted, pending}
 """
-        lines = self.call("EVAL", script, 0, f"fg:{{{product_id}}}:idem:*").split()
+        lines = self.call("EVAL", script, 1, records_key(product_id), f"fg:{{{product_id}}}:idem:*").split()
         return int(lines[0]), int(lines[1])
+
+
+def records_key(bucket):
+    """The api's records hash of the bucket's slot (OrderRecords.Key: the first '#<n>' tag that hashes there)."""
+    slot, number = key_slot(bucket), 0
+    while key_slot(f"#{number}") != slot:
+        number += 1
+    return f"fg:{{#{number}}}:orders"
 
 
 def key_slot(tag):

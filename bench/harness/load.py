@@ -70,9 +70,9 @@ def load_order_script(redis):
 
 
 def _shared_keys(tag):
-    # order_batch.lua: 8 shared keys (no tiers: both tier buckets are the product's).
-    return [f"{tag}:stock", f"{tag}:inflight", f"{tag}:purchases", f"{tag}:unpersisted", f"{tag}:ledger", f"{tag}:keys-until",
-            f"{tag}:rate", f"{tag}:rate"]
+    # order_batch.lua (OrderBatchCall.cs): 7 shared keys (no tiers: both tier buckets are the product's). The records
+    # hash only has to be in the product's slot: the product's own tag serves.
+    return [f"{tag}:stock", f"{tag}:orders", f"{tag}:purchases", f"{tag}:ledger", f"{tag}:keys-until", f"{tag}:rate", f"{tag}:rate"]
 
 
 def _shared_args(idempotency_ttl_ms, decisions):
@@ -82,24 +82,15 @@ def _shared_args(idempotency_ttl_ms, decisions):
 
 
 def order_args(redis, sha, product_id, idempotency_ttl_ms):
-    """The values order_batch.lua takes per decision. Since stock buckets (a product split over several hash slots) it
-    also takes the count of buckets the api routed the order by (here 1: the product has no stockBuckets in its
-    ledger); its answer then carries the product's count of buckets before the results. One probe call with that
-    layout tells which script this is: 4 elements back (stock, keys-until, buckets, one result) = the new layout;
-    3 = the one before (which ignores the extra value of its single decision)."""
-    tag = f"fg:{{{product_id}}}"
-    probe = f"{tag}:idem:layout-probe"
-    reply = redis.call("EVALSHA", sha, 9, *_shared_keys(tag), probe, *_shared_args(idempotency_ttl_ms, 1),
-                       "layout-probe", "n", "bench-customer", "", "1")
-    redis.call("DEL", probe, f"{tag}:inflight")
-    elements = len([line for line in reply.splitlines() if line.strip()])
-    return ORDER_ARGS + ["1"] if elements == 4 else ORDER_ARGS
+    """The values order_batch.lua takes per decision: order id, tier, customer id, admission ticket, and the count of
+    stock buckets the api routed the order by (1: the product has no stockBuckets in its ledger)."""
+    return ORDER_ARGS + ["1"]
 
 
 def prepare_ceiling_product(redis, product_id, stock=10**15):
     tag = f"fg:{{{product_id}}}"
     redis.call("SET", f"{tag}:stock", stock)
-    redis.call("DEL", f"{tag}:rate", f"{tag}:purchases", f"{tag}:inflight")
+    redis.call("DEL", f"{tag}:rate", f"{tag}:purchases", f"{tag}:orders")
 
 
 def benchmark_command(redis, sha, product_id, per_decision, idempotency_ttl_ms, connections, pipeline, count,
@@ -149,8 +140,8 @@ def redis_ceiling(redis, connections, pipeline, requests, idempotency_ttl_ms, pr
     if taken < requests * 0.99:
         raise RuntimeError(f"redis-benchmark reserved only {taken} of {requests} calls: the script did not decide as expected")
     batch_rps = run(True, max(1, requests // BATCH), BATCH) * BATCH
-    # The in-flight records of millions of reservations would otherwise sit in Redis during the scenarios.
-    redis.call("DEL", f"{tag}:inflight")
+    # The records of millions of reservations would otherwise sit in Redis during the scenarios.
+    redis.call("DEL", f"{tag}:orders")
     duplicate_rps = run(False, requests)
     return {"rps": rps, "requests": requests, "reserved": taken, "connections": connections, "pipeline": pipeline,
             "sha": sha, "batch": BATCH, "batch_decisions_per_s": batch_rps, "duplicate_path_rps": duplicate_rps}
@@ -223,6 +214,6 @@ def cluster_ceiling(cluster, connections, pipeline, requests, idempotency_ttl_ms
             continue
         results[f"k{k}"] = {"one_per_call": run_together(k, 1), f"calls_of_{BATCH}": run_together(k, BATCH)}
         for tag, port in list(zip(tags, order))[:k]:
-            cluster.node(port).call("DEL", f"fg:{{{tag}}}:inflight")
+            cluster.node(port).call("DEL", f"fg:{{{tag}}}:orders")
     return {"requests": requests, "connections": connections, "pipeline": pipeline, "batch": BATCH,
             "tags": dict(zip(tags, order)), **results}

@@ -129,6 +129,9 @@ def run_scenario(scenario, run_id, api, redis: Redis, postgres: Postgres, graph:
         # Commands per request counts the round trips' contents; commands per read shows how well they were
         # batched on the way in (each read is a syscall and an event-loop turn for the single-threaded server).
         "redis_io": _redis_io(redis_before, redis_after, wrk["requests"]),
+        # Rewrites of the file during the run make this meaningless: BENCH_REDIS_CONFIG="auto-aof-rewrite-percentage 0".
+        "aof_bytes_per_accepted": (round((redis_after["aof_current_size"] - redis_before["aof_current_size"]) / wrk["accepted"], 1)
+                                   if wrk["accepted"] and "aof_current_size" in redis_before and "aof_current_size" in redis_after else None),
         "load_avg_before": [round(x, 2) for x in load_before],
         "load_avg_after": [round(x, 2) for x in load_after],
         "warmup": {"duration": settings.warmup, "requests": warmup.result["requests"], "accepted": warmup.result["accepted"]},

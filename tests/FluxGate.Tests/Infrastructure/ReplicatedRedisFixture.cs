@@ -34,6 +34,9 @@ public sealed class ReplicatedRedisFixture : IAsyncLifetime
         await using var replica = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{ReplicaPort},allowAdmin=true,abortConnect=false");
         await Eventually.UntilAsync(async () => (await replica.GetServer($"127.0.0.1:{ReplicaPort}").InfoRawAsync("replication"))!,
             info => info.Contains("master_link_status:up", StringComparison.Ordinal), "the replica follows the master");
+        // And the tests' own client knows the master as one: a script pinned to it finds it (under load it connects late).
+        await Eventually.UntilAsync(() => Task.FromResult(_connection.GetServer($"127.0.0.1:{MasterPort}") is { IsConnected: true, IsReplica: false }),
+            known => known, "the client is connected to the master");
     }
 
     /// <summary>What the replica holds at <paramref name="key"/> now.</summary>
