@@ -10,21 +10,21 @@ public static class RedisKeys
     /// <summary>String: units left to sell. Absent = never initialized.</summary>
     public static string Stock(string productId) => $"fg:{{{productId}}}:stock";
 
-    /// <summary>Hash: token bucket state (<c>tokens</c>, <c>ts</c> in µs of the Redis clock).</summary>
+    /// <summary>String: token bucket state, <c>&lt;tokens&gt;:&lt;µs of the Redis clock&gt;</c>; expires once full.</summary>
     public static string RateBucket(string productId) => $"fg:{{{productId}}}:rate";
 
     /// <summary>
-    /// Hash: one rate tier's token bucket (<c>tokens</c>, <c>ts</c>) when the product's rate is split into tiers
+    /// String: one rate tier's token bucket (as <see cref="RateBucket"/>) when the product's rate is split into tiers
     /// (<paramref name="tier"/>: <c>authenticated</c>, <c>anonymous</c>).
     /// </summary>
     public static string TierRateBucket(string productId, string tier) => $"fg:{{{productId}}}:rate:{tier}";
 
-    /// <summary>Hash: one shopper's token bucket for the product (per-shopper limit), keyed by the shopper's rate key. Expires once full.</summary>
+    /// <summary>String: one shopper's token bucket for the product (per-shopper limit, as <see cref="RateBucket"/>), keyed by the shopper's rate key.</summary>
     public static string ShopperRateBucket(string productId, string rateKey) => $"fg:{{{productId}}}:rate:shopper:{rateKey}";
 
     /// <summary>
-    /// Hash: the product's purchase limit and what each customer holds against it: <c>max</c> → units per customer
-    /// (absent: unlimited), <c>c:&lt;customerId&gt;</c> → units reserved or accepted and not given back. Reset by <c>POST /init</c>.
+    /// Hash: what each customer holds against the product's purchase limit (the ledger's <c>maxPerCustomer</c>):
+    /// <c>c:&lt;customerId&gt;</c> → units reserved or accepted and not given back. Reset by <c>POST /init</c>.
     /// </summary>
     public static string Purchases(string productId) => $"fg:{{{productId}}}:purchases";
 
@@ -41,7 +41,10 @@ public static class RedisKeys
     /// <summary>String: set once when an order is cancelled and its unit returned (exactly-once cancel).</summary>
     public static string Cancelled(string productId, Guid orderId) => $"fg:{{{productId}}}:cancelled:{orderId:N}";
 
-    /// <summary>Hash <c>initial</c>, <c>initializedAt</c> (unix ms), <c>accepted</c>, <c>cancelled</c>: the product's counts since its last init.</summary>
+    /// <summary>
+    /// Hash <c>initial</c>, <c>initializedAt</c> (unix ms), <c>accepted</c>, <c>cancelled</c>, <c>given</c>, <c>received</c>: the
+    /// product's counts since its last init; <c>stockBuckets</c> and <c>maxPerCustomer</c> (absent: no purchase limit).
+    /// </summary>
     public static string Ledger(string productId) => $"fg:{{{productId}}}:ledger";
 
     /// <summary>

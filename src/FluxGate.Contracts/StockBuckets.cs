@@ -5,7 +5,7 @@ namespace FluxGate.Contracts;
 /// decided by several shards. Bucket 0 is the product itself (<c>{productId}</c>: one bucket is exactly the unsplit
 /// product); bucket b is <c>{productId#n}</c>, with n the first suffix whose slot lies in the b-th K-th of the slot
 /// space after bucket 0's, so K buckets on a cluster of K evenly split masters land on K different masters. Every key of
-/// a bucket (stock, in-flight records, idempotency keys, ledger…) carries the bucket's tag: each order lives in one
+/// a bucket (stock, idempotency keys, ledger…) carries the bucket's tag: each order lives in one
 /// bucket, chosen by its idempotency key.
 /// </summary>
 public static class StockBuckets

@@ -270,19 +270,15 @@ public sealed partial class OrderGate(
         {
             return outcome;
         }
-        var marker = SplitAdmissionMarker(buckets, decision.AdmittedTicket!.Value);
+        var marker = ReservationUndo.SplitAdmissionMarker(buckets, decision.AdmittedTicket!.Value);
         if (await _database.StringSetAsync(marker, decision.OrderId.ToString("N"), _usedTicketRetention, When.NotExists).ConfigureAwait(false))
         {
             return outcome;
         }
-        await UndoReservationAsync(_database, scripts, decision.Bucket, RedisKeys.Idempotency(decision.Bucket, decision.IdempotencyKey), decision.OrderId, default)
+        await ReservationUndo.UndoAsync(_database, scripts, decision.Bucket, RedisKeys.Idempotency(decision.Bucket, decision.IdempotencyKey), decision.OrderId, default)
             .ConfigureAwait(false);
         return new OrderDecision(OrderDecisionKind.AdmissionAlreadyUsed);
     }
-
-    /// <summary>Where a ticket's one use is marked for a product of several buckets: the bucket the ticket maps to.</summary>
-    public static RedisKey SplitAdmissionMarker(string[] buckets, long ticket) =>
-        RedisKeys.AdmissionUsed(buckets[(int)((ulong)ticket % (ulong)buckets.Length)], ticket);
 
     /// <summary>
     /// Kafka refused the order: return the unit, forget the key, release the admission ticket it used and give the
@@ -293,41 +289,6 @@ public sealed partial class OrderGate(
     {
         var buckets = _buckets.Known(productId);
         bucket ??= BucketOf(productId, buckets, idempotencyKey);
-        return UndoReservationAsync(_database, scripts, bucket, RedisKeys.Idempotency(bucket, idempotencyKey), orderId, TicketMarkers(buckets, bucket, admittedTicket));
-    }
-
-    /// <summary>Where the ticket's one use is marked: by the order script in the order's bucket, or claimed by the api in the ticket's bucket.</summary>
-    /// <param name="buckets">The product's stock buckets; null: one.</param>
-    public static TicketMarkers TicketMarkers(string[]? buckets, string bucket, long? admittedTicket) => admittedTicket switch
-    {
-        null => default,
-        { } ticket when buckets is null => new TicketMarkers(RedisKeys.AdmissionUsed(bucket, ticket), null),
-        { } ticket => new TicketMarkers(null, SplitAdmissionMarker(buckets, ticket)),
-    };
-
-    /// <summary>
-    /// Gives back a reservation (Kafka refused it, or the reconciler found it never reached PostgreSQL): the unit, the key,
-    /// the customer's allowance (compensate.lua, in the order's bucket), and the admission ticket it used. For this gate
-    /// and for the reconciler.
-    /// </summary>
-    public static async Task<bool> UndoReservationAsync(
-        IDatabase redis, GateScripts scripts, string bucket, RedisKey idempotencyRedisKey, Guid orderId, TicketMarkers ticket)
-    {
-        var orderIdText = orderId.ToString("N");
-        var records = OrderRecords.KeyOf(orderId);
-        RedisKey[] keys = ticket.Used is { } used
-            ? [RedisKeys.Stock(bucket), idempotencyRedisKey, records, RedisKeys.Purchases(bucket), used]
-            : [RedisKeys.Stock(bucket), idempotencyRedisKey, records, RedisKeys.Purchases(bucket)];
-        var undone = (long)await scripts.Compensate.EvaluateAsync(redis, keys, [orderIdText]).ConfigureAwait(false) == 1;
-        if (undone && ticket.Claimed is { } claimed)
-        {
-            // Only while it still names this order: the order may have lost the ticket to another one.
-            await redis.LockReleaseAsync(claimed, orderIdText).ConfigureAwait(false);
-        }
-        return undone;
+        return ReservationUndo.UndoAsync(_database, scripts, bucket, RedisKeys.Idempotency(bucket, idempotencyKey), orderId, ReservationUndo.TicketMarkers(buckets, bucket, admittedTicket));
     }
 }
-
-/// <summary>An admission ticket's one-use marker: set by the order script (<paramref name="Used"/>) or claimed by the api
-/// with the order id as its value (<paramref name="Claimed"/>, for a product of several stock buckets).</summary>
-public readonly record struct TicketMarkers(RedisKey? Used, RedisKey? Claimed);

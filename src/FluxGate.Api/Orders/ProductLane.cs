@@ -111,7 +111,7 @@ internal sealed class ProductLane(string bucket, int maxBatch)
             _decisions = [];
             return all;
         }
-        // Confirms first: their shoppers have waited longest, and each one frees an in-flight record.
+        // Confirms first: their shoppers have waited longest, and each one settles a reservation.
         var confirms = Math.Min(_confirms.Count, maxBatch);
         var decisions = maxBatch - confirms;
         var batch = new OrderBatch(_confirms.GetRange(0, confirms), _decisions.GetRange(0, decisions));

@@ -237,8 +237,8 @@ public sealed partial class OrderReconciler(
             {
                 // The same give-back as Kafka's refusal: the unit, the key, the admission ticket and the customer's allowance.
                 var buckets = await bucketMap.ReadAsync(StockBuckets.ProductOf(bucket));
-                var ticket = OrderGate.TicketMarkers(buckets.Length == 1 ? null : buckets, bucket, reservation.AdmissionTicket);
-                returned += await OrderGate.UndoReservationAsync(_redis, scripts, bucket, reservation.IdempotencyRedisKey, reservation.OrderId, ticket) ? 1 : 0;
+                var ticket = ReservationUndo.TicketMarkers(buckets.Length == 1 ? null : buckets, bucket, reservation.AdmissionTicket);
+                returned += await ReservationUndo.UndoAsync(_redis, scripts, bucket, reservation.IdempotencyRedisKey, reservation.OrderId, ticket) ? 1 : 0;
             }
         }
         metrics.Resolved(accepted, accepted: true);

@@ -35,10 +35,13 @@ public sealed class RedisScript
 
     public byte[] Hash { get; }
 
+    /// <param name="name">The script's file name without <c>.lua</c>, in whichever folder of the api it lives.</param>
     public static RedisScript FromResource(ReplicaAcknowledgement acknowledgement, string name)
     {
-        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream($"FluxGate.Api.Redis.Scripts.{name}.lua")
+        var assembly = Assembly.GetExecutingAssembly();
+        var resource = assembly.GetManifestResourceNames().SingleOrDefault(resource => resource.EndsWith($".{name}.lua", StringComparison.Ordinal))
             ?? throw new InvalidOperationException($"Embedded script {name}.lua is missing.");
+        using var stream = assembly.GetManifestResourceStream(resource)!;
         using var reader = new StreamReader(stream);
         return new RedisScript(name, reader.ReadToEnd(), acknowledgement);
     }

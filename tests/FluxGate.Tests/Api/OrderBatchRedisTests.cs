@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using FluxGate.Api.Options;
 using FluxGate.Api.Orders;
@@ -145,7 +146,8 @@ public class OrderBatchRedisTests(RedisFixture redis)
         // Stock 2, a rate bucket with 2 tokens: the first two distinct keys reserve, a repeated key is in progress, the
         // customer at the limit is refused before the rate, the third new key finds the stock gone.
         var productId = await InitAsync(2);
-        await redis.Database.HashSetAsync(RedisKeys.Purchases(productId), [new("max", 1), new("c:limited", 1)]);
+        await redis.Database.HashSetAsync(RedisKeys.Ledger(productId), "maxPerCustomer", 1);
+        await redis.Database.HashSetAsync(RedisKeys.Purchases(productId), "c:limited", 1);
         string[] keys = ["k1", "k1", "k2", "k3", "k4"];
         string[] customers = ["c1", "c1", "limited", "c2", "c3"];
         var orderIds = keys.Select(_ => Guid.NewGuid().ToString("N")).ToArray();
@@ -169,7 +171,7 @@ public class OrderBatchRedisTests(RedisFixture redis)
         Assert.Equal(0, (long)result[6]);
         Assert.Equal(1, (long)result[7]); // sold out
         Assert.Equal(2, (long)await redis.Database.HashGetAsync(RedisKeys.Purchases(productId), "c:c1") + (long)await redis.Database.HashGetAsync(RedisKeys.Purchases(productId), "c:c2"));
-        Assert.Equal(0, (double)await redis.Database.HashGetAsync(RedisKeys.RateBucket(productId), "tokens"), precision: 2);
+        Assert.Equal(0, double.Parse(((string)(await redis.Database.StringGetAsync(RedisKeys.RateBucket(productId)))!).Split(':')[0], CultureInfo.InvariantCulture), precision: 2);
     }
 
     [Fact]

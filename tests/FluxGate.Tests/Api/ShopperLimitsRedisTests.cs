@@ -238,8 +238,8 @@ public class ShopperLimitsRedisTests(RedisFixture redis)
         // What the reconciler reads and runs for a reservation PostgreSQL does not have.
         var record = (await TestRecords.ReservationAsync(redis.Database, orderId))!;
         Assert.Equal(customer, record.CustomerId);
-        var returned = await OrderGate.UndoReservationAsync(redis.Database, _scripts, productId, record.IdempotencyRedisKey, record.OrderId,
-            OrderGate.TicketMarkers(null, productId, record.AdmissionTicket));
+        var returned = await ReservationUndo.UndoAsync(redis.Database, _scripts, productId, record.IdempotencyRedisKey, record.OrderId,
+            ReservationUndo.TicketMarkers(null, productId, record.AdmissionTicket));
 
         Assert.True(returned);
         Assert.Equal(100, await StockAsync(productId));

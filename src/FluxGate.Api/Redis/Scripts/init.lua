@@ -14,10 +14,11 @@ redis.call('DEL', KEYS[2], KEYS[4], KEYS[5])
 for i = 6, #KEYS do
   redis.call('DEL', KEYS[i])
 end
-if ARGV[3] ~= '' then
-  redis.call('HSET', KEYS[4], 'max', ARGV[3])
-end
 redis.call('DEL', KEYS[3])
 redis.call('HSET', KEYS[3], 'initial', ARGV[1], 'initializedAt', ARGV[2], 'accepted', 0, 'cancelled', 0,
   'given', 0, 'received', 0, 'stockBuckets', ARGV[4])
+-- Beside the count of buckets: the order script reads both with one command.
+if ARGV[3] ~= '' then
+  redis.call('HSET', KEYS[3], 'maxPerCustomer', ARGV[3])
+end
 return 1

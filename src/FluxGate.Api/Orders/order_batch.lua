@@ -87,8 +87,9 @@ local stock = tonumber(redis.call('GET', KEYS[1]))
 local taken = 0
 local stockBuckets = 0
 if decisions > 0 then
-  stockBuckets = tonumber(redis.call('HGET', KEYS[4], 'stockBuckets')) or 1
-  local limit = stock and tonumber(redis.call('HGET', KEYS[3], 'max'))
+  local product = redis.call('HMGET', KEYS[4], 'stockBuckets', 'maxPerCustomer')
+  stockBuckets = tonumber(product[1]) or 1
+  local limit = stock and tonumber(product[2])
   local pendingTtl = string.format('%d', ttl + tonumber(ARGV[4]))
   local shopperRate = tonumber(ARGV[10]) / stockBuckets
   local shopperBurst = math.max(1, tonumber(ARGV[11]) / stockBuckets)
@@ -100,16 +101,17 @@ if decisions > 0 then
   local reserved = {}
   local reservedHere = {} -- order id -> true: their records are written at the end of the call
 
-  -- A rate bucket's state, read once per call: a bucket never seen (or expired once full) is full.
+  -- A rate bucket's state ("<tokens>:<µs of the Redis clock>"), read once per call: a bucket never seen (or expired
+  -- once full) is full.
   local function bucket(bucketKey, rate, burst)
     local state = buckets[bucketKey]
     if not state then
-      local stored = redis.call('HMGET', bucketKey, 'tokens', 'ts')
-      local left = tonumber(stored[1])
+      local tokens, at = string.match(redis.call('GET', bucketKey) or '', '^([^:]+):(.+)$')
+      local left = tonumber(tokens)
       if left == nil then
         left = burst
       else
-        left = math.min(burst, left + (now - tonumber(stored[2])) * rate / 1000000)
+        left = math.min(burst, left + (now - tonumber(at)) * rate / 1000000)
       end
       state = { left = left, rate = rate, burst = burst, taken = false }
       buckets[bucketKey] = state
@@ -210,9 +212,8 @@ if decisions > 0 then
 
   for bucketKey, state in pairs(buckets) do
     if state.taken then
-      redis.call('HSET', bucketKey, 'tokens', state.left, 'ts', now)
       -- A bucket left alone refills completely in burst/rate seconds; after that it may as well not exist.
-      redis.call('PEXPIRE', bucketKey, math.ceil(state.burst * 1000 / state.rate) + 1000)
+      redis.call('SET', bucketKey, state.left .. ':' .. string.format('%d', now), 'PX', math.ceil(state.burst * 1000 / state.rate) + 1000)
     end
   end
   if taken > 0 then
