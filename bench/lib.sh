@@ -79,7 +79,8 @@ stop_graph() {
     stop_apphost "$APPHOST_PID"
     APPHOST_PID=""
   fi
-  [[ -n "$STATE_DIR" ]] && rm -rf "$STATE_DIR"
+  # BENCH_KEEP_STATE=1 keeps the state folder (Redis's append-only file for bench/harness/aof_bytes.py).
+  [[ -n "$STATE_DIR" && -z "${BENCH_KEEP_STATE:-}" ]] && rm -rf "$STATE_DIR"
   STATE_DIR=""
 }
 
