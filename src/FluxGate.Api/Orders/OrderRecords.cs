@@ -26,6 +26,32 @@ public static class OrderRecords
 
     public static RedisValue CancelField(Guid orderId) => $"{orderId:N}:c";
 
+    /// <summary>
+    /// What the reconciler needs to judge a record, read without decoding it: every record passes through its scan once
+    /// a second or so, most of them only to be left alone (too young) or dropped (PostgreSQL has them).
+    /// </summary>
+    /// <returns>False when the entry is not a record.</returns>
+    public static bool TryPeek(HashEntry entry, out RecordPeek peek)
+    {
+        peek = default;
+        var value = (byte[]?)entry.Value;
+        var field = (byte[]?)entry.Name;
+        if (value is not { Length: > 2 } || field is null || field.Length < 32
+            || !Guid.TryParseExact(Encoding.ASCII.GetString(field, 0, 32), "N", out var orderId))
+        {
+            return false;
+        }
+        var reserved = value[0] == (byte)'R';
+        var digits = value.AsSpan(reserved ? 1 : 0);
+        var end = digits.IndexOfAny((byte)':', (byte)'\n');
+        if (end <= 0 || !System.Buffers.Text.Utf8Parser.TryParse(digits[..end], out long atMs, out var consumed) || consumed != end)
+        {
+            return false;
+        }
+        peek = new RecordPeek(orderId, reserved, atMs, !reserved && digits.Length > end + 1 && digits[end + 1] == (byte)'C');
+        return true;
+    }
+
     /// <returns>The record, or null when the entry is not one (it is dropped as such).</returns>
     public static OrderRecord? Parse(HashEntry entry)
     {
@@ -47,6 +73,9 @@ public static class OrderRecords
             : null;
     }
 }
+
+/// <summary>A record's order, state and time (reserved at, or acknowledged at), read by <see cref="OrderRecords.TryPeek"/>.</summary>
+public readonly record struct RecordPeek(Guid OrderId, bool IsReservation, long AtMs, bool IsCancel);
 
 /// <summary>An entry of <see cref="OrderRecords"/>.</summary>
 /// <param name="Field">Its field in the hash (what settling it deletes).</param>

@@ -36,6 +36,7 @@ public sealed partial class OrderReconciler(
 {
     private const int MaxSamples = 3600;
     private const int MaxBatchesPerPass = 20;
+    private const int ScanPageSize = 500;
     private readonly IDatabase _redis = redis.GetDatabase();
     private readonly ReconciliationOptions _options = options.Value;
     private readonly RedisValue _idempotencyTtlMs = (long)idempotency.Value.Ttl.TotalMilliseconds;
@@ -152,22 +153,30 @@ public sealed partial class OrderReconciler(
     private async Task SettleAsync(RedisKey key, long now, long drained, CancellationToken cancellationToken)
     {
         var eventsBefore = Math.Min(now - (long)_options.MinimumAge.TotalMilliseconds, drained - 1);
-        List<AcknowledgedEvent> events = [];
+        List<(HashEntry Entry, RecordPeek Record)> events = [];
         List<InFlightReservation> stale = [];
         List<RedisValue> unreadable = [];
-        await foreach (var entry in _redis.HashScanAsync(key, pageSize: _options.BatchSize))
+        // Small pages: a page's array stays out of the large object heap.
+        await foreach (var entry in _redis.HashScanAsync(key, pageSize: ScanPageSize))
         {
-            switch (OrderRecords.Parse(entry))
+            if (!OrderRecords.TryPeek(entry, out var record))
             {
-                case AcknowledgedEvent acknowledged when acknowledged.AcknowledgedAtMs <= eventsBefore:
-                    events.Add(acknowledged);
-                    break;
-                case InFlightReservation reservation when reservation.ReservedAtMs + _settleMs < drained:
+                unreadable.Add(entry.Name);
+            }
+            else if (!record.IsReservation && record.AtMs <= eventsBefore)
+            {
+                events.Add((entry, record));
+            }
+            else if (record.IsReservation && record.AtMs + _settleMs < drained)
+            {
+                if (OrderRecords.Parse(entry) is InFlightReservation reservation)
+                {
                     stale.Add(reservation);
-                    break;
-                case null:
+                }
+                else
+                {
                     unreadable.Add(entry.Name);
-                    break;
+                }
             }
             if (events.Count + stale.Count >= _options.BatchSize * MaxBatchesPerPass)
             {
@@ -183,17 +192,21 @@ public sealed partial class OrderReconciler(
             return;
         }
         var statuses = await persisted.StatusesAsync(
-            events.Select(record => record.OrderId).Concat(stale.Select(record => record.OrderId)).Distinct().ToList(), cancellationToken);
+            events.Select(e => e.Record.OrderId).Concat(stale.Select(reservation => reservation.OrderId)).Distinct().ToList(), cancellationToken);
 
-        var settled = events.Where(record => record.IsPersisted(statuses)).Select(record => record.Field).ToArray();
+        bool IsPersisted(RecordPeek record) => record.IsCancel
+            ? statuses.GetValueOrDefault(record.OrderId) == "cancelled"
+            : statuses.ContainsKey(record.OrderId);
+        var settled = events.Where(e => IsPersisted(e.Record)).Select(e => e.Entry.Name).ToArray();
         if (settled.Length > 0)
         {
             await _redis.HashDeleteAsync(key, settled);
             metrics.Settled(settled.Length);
         }
-        foreach (var lost in events.Where(record => !record.IsPersisted(statuses)).GroupBy(record => record.ProductId))
+        var lost = events.Where(e => !IsPersisted(e.Record)).Select(e => OrderRecords.Parse(e.Entry)).OfType<AcknowledgedEvent>();
+        foreach (var product in lost.GroupBy(record => record.ProductId))
         {
-            await ProduceAgainAsync(lost.Key, key, lost.ToList(), now);
+            await ProduceAgainAsync(product.Key, key, product.ToList(), now);
         }
         foreach (var bucket in stale.GroupBy(reservation => reservation.Bucket))
         {
