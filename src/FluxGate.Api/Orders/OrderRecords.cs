@@ -66,9 +66,9 @@ public static class OrderRecords
             return InFlightReservation.Parse(field, Encoding.UTF8.GetString(value, 1, value.Length - 1));
         }
         var newline = Array.IndexOf(value, (byte)'\n');
-        return newline > 0
+        return newline > 0 && field.Length >= 32 && Guid.TryParseExact(field.AsSpan(0, 32), "N", out var orderId)
                && long.TryParse(value.AsSpan(0, newline), NumberStyles.None, CultureInfo.InvariantCulture, out var acknowledgedAt)
-               && OrderEventRecord.Decode(value.AsSpan(newline + 1)) is { } orderEvent
+               && OrderEventRecord.Decode(value.AsSpan(newline + 1), orderId) is { } orderEvent
             ? new AcknowledgedEvent(entry.Name, acknowledgedAt, orderEvent)
             : null;
     }

@@ -18,12 +18,15 @@ public sealed class AppHostProcess : IDisposable
     private AppHostProcess(string stateDirectory)
     {
         _stateDirectory = stateDirectory;
-        var start = new ProcessStartInfo(Executable())
+        // Through env --default-signal: a test run started in the background of a shell (`./test.sh &`) inherits SIGINT
+        // ignored, and .NET keeps an inherited SIG_IGN, so the AppHost would never see the test's Ctrl+C.
+        var start = new ProcessStartInfo("env")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             ArgumentList =
             {
+                "--default-signal=INT", Executable(),
                 "--FluxGate:BackingServices=Local", $"--FluxGate:StateDirectory={stateDirectory}",
                 "--FluxGate:Ports:Api=0", "--FluxGate:Ports:Persister=0", "--FluxGate:Ports:WaitingRoom=0",
             },
