@@ -36,7 +36,7 @@ public sealed partial class OrderReconciler(
 {
     private const int MaxSamples = 3600;
     private const int MaxBatchesPerPass = 20;
-    private const int ScanPageSize = 500;
+    private const int ChunkSize = 500;
     private readonly IDatabase _redis = redis.GetDatabase();
     private readonly ReconciliationOptions _options = options.Value;
     private readonly RedisValue _idempotencyTtlMs = (long)idempotency.Value.Ttl.TotalMilliseconds;
@@ -153,11 +153,13 @@ public sealed partial class OrderReconciler(
     private async Task SettleAsync(RedisKey key, long now, long drained, CancellationToken cancellationToken)
     {
         var eventsBefore = Math.Min(now - (long)_options.MinimumAge.TotalMilliseconds, drained - 1);
-        List<(HashEntry Entry, RecordPeek Record)> events = [];
+        List<(RedisValue Field, RecordPeek Record)> events = [];
         List<InFlightReservation> stale = [];
         List<RedisValue> unreadable = [];
-        // Small pages: a page's array stays out of the large object heap.
-        await foreach (var entry in _redis.HashScanAsync(key, pageSize: ScanPageSize))
+        var judged = 0;
+        // Small pages and chunks: every array a pass allocates stays out of the large object heap (whose collections
+        // are gen-2 collections of the whole api).
+        await foreach (var entry in _redis.HashScanAsync(key, pageSize: ChunkSize))
         {
             if (!OrderRecords.TryPeek(entry, out var record))
             {
@@ -165,7 +167,7 @@ public sealed partial class OrderReconciler(
             }
             else if (!record.IsReservation && record.AtMs <= eventsBefore)
             {
-                events.Add((entry, record));
+                events.Add((entry.Name, record));
             }
             else if (record.IsReservation && record.AtMs + _settleMs < drained)
             {
@@ -178,14 +180,27 @@ public sealed partial class OrderReconciler(
                     unreadable.Add(entry.Name);
                 }
             }
-            if (events.Count + stale.Count >= _options.BatchSize * MaxBatchesPerPass)
+            if (events.Count + stale.Count + unreadable.Count >= ChunkSize)
             {
-                break; // the rest next pass
+                judged += events.Count + stale.Count;
+                await SettleChunkAsync(key, events, stale, unreadable, now, cancellationToken);
+                if (judged >= _options.BatchSize * MaxBatchesPerPass)
+                {
+                    return; // the rest next pass
+                }
             }
         }
+        await SettleChunkAsync(key, events, stale, unreadable, now, cancellationToken);
+    }
+
+    /// <summary>One PostgreSQL look-up for a chunk of records, then each settled; the lists are emptied for the next chunk.</summary>
+    private async Task SettleChunkAsync(RedisKey key, List<(RedisValue Field, RecordPeek Record)> events, List<InFlightReservation> stale,
+        List<RedisValue> unreadable, long now, CancellationToken cancellationToken)
+    {
         if (unreadable.Count > 0)
         {
             await _redis.HashDeleteAsync(key, unreadable.ToArray());
+            unreadable.Clear();
         }
         if (events.Count + stale.Count == 0)
         {
@@ -197,21 +212,29 @@ public sealed partial class OrderReconciler(
         bool IsPersisted(RecordPeek record) => record.IsCancel
             ? statuses.GetValueOrDefault(record.OrderId) == "cancelled"
             : statuses.ContainsKey(record.OrderId);
-        var settled = events.Where(e => IsPersisted(e.Record)).Select(e => e.Entry.Name).ToArray();
+        var settled = events.Where(e => IsPersisted(e.Record)).Select(e => e.Field).ToArray();
         if (settled.Length > 0)
         {
             await _redis.HashDeleteAsync(key, settled);
             metrics.Settled(settled.Length);
         }
-        var lost = events.Where(e => !IsPersisted(e.Record)).Select(e => OrderRecords.Parse(e.Entry)).OfType<AcknowledgedEvent>();
-        foreach (var product in lost.GroupBy(record => record.ProductId))
+        var lostFields = events.Where(e => !IsPersisted(e.Record)).Select(e => e.Field).ToArray();
+        if (lostFields.Length > 0)
         {
-            await ProduceAgainAsync(product.Key, key, product.ToList(), now);
+            // Rare (a log gap): read again, decoded this time, what is to be produced again.
+            var values = await _redis.HashGetAsync(key, lostFields);
+            var lost = lostFields.Select((field, index) => OrderRecords.Parse(new HashEntry(field, values[index]))).OfType<AcknowledgedEvent>();
+            foreach (var product in lost.GroupBy(record => record.ProductId))
+            {
+                await ProduceAgainAsync(product.Key, key, product.ToList(), now);
+            }
         }
         foreach (var bucket in stale.GroupBy(reservation => reservation.Bucket))
         {
             await ResolveAsync(bucket.Key, key, bucket.ToList(), statuses);
         }
+        events.Clear();
+        stale.Clear();
     }
 
     /// <summary>
