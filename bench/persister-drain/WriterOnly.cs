@@ -5,7 +5,7 @@ using Confluent.Kafka;
 using FluxGate.AppHost;
 using FluxGate.Contracts;
 using FluxGate.Persister.Decoding;
-using FluxGate.Persister.Schema;
+using FluxGate.Storage.Schema;
 using FluxGate.Persister.Writing;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;

@@ -1,7 +1,7 @@
 using FluxGate.Persister;
 using FluxGate.Persister.Consuming;
 using FluxGate.Persister.Diagnostics;
-using FluxGate.Persister.Schema;
+using FluxGate.Storage.Schema;
 using FluxGate.Persister.Writing;
 using Microsoft.Extensions.Options;
 

@@ -1,5 +1,6 @@
 using FluxGate.Api.Redis;
 using FluxGate.Contracts;
+using FluxGate.Storage;
 using Npgsql;
 using StackExchange.Redis;
 
@@ -18,7 +19,7 @@ public sealed record KnownOrder(
 /// Finds orders: PostgreSQL is the record; the order's record in Redis (<see cref="OrderRecords"/>) covers the moment
 /// between Kafka's acknowledgement and the persister's insert.
 /// </summary>
-public sealed class OrderLookup(NpgsqlDataSource database, IConnectionMultiplexer redis, StockBucketMap bucketMap)
+public sealed class OrderLookup(OrderStore store, IConnectionMultiplexer redis, StockBucketMap bucketMap)
 {
     /// <summary>
     /// How long a lookup waits for PostgreSQL. Against a stalled server Npgsql gives up far later than its command
@@ -48,23 +49,8 @@ public sealed class OrderLookup(NpgsqlDataSource database, IConnectionMultiplexe
         return null;
     }
 
-    private async Task<KnownOrder?> FindPersistedAsync(Guid orderId, CancellationToken cancellationToken)
-    {
-        await using var command = database.CreateCommand(
-            "SELECT product_id, user_id, status, accepted_at, idempotency_key, signed_in FROM orders WHERE id = $1");
-        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = orderId });
-        try
-        {
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            return await reader.ReadAsync(cancellationToken)
-                ? new KnownOrder(orderId, reader.GetString(0), reader.GetString(1), reader.GetString(2), Persisted: true,
-                    reader.GetFieldValue<DateTimeOffset>(3), reader.IsDBNull(4) ? null : reader.GetString(4), reader.GetBoolean(5))
-                : null;
-        }
-        catch (PostgresException exception) when (exception.SqlState == PostgresErrorCodes.UndefinedTable)
-        {
-            // The persister has not created its schema yet: nothing is persisted.
-            return null;
-        }
-    }
+    private async Task<KnownOrder?> FindPersistedAsync(Guid orderId, CancellationToken cancellationToken) =>
+        await store.FindAsync(orderId, cancellationToken) is { } order
+            ? new KnownOrder(orderId, order.ProductId, order.UserId, order.Status, Persisted: true, order.AcceptedAt, order.IdempotencyKey, order.SignedIn)
+            : null;
 }

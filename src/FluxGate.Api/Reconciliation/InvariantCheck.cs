@@ -1,3 +1,4 @@
+using FluxGate.Storage;
 using FluxGate.Api.Orders;
 using FluxGate.Contracts;
 using StackExchange.Redis;
@@ -39,7 +40,7 @@ public sealed record InvariantReport(
     long InTransit = 0);
 
 /// <summary>Builds the <see cref="InvariantReport"/> of a product from Redis, PostgreSQL and Kafka.</summary>
-public sealed class InvariantCheck(IConnectionMultiplexer redis, StockBucketMap bucketMap, PersistedOrders persisted, PersisterProgress progress)
+public sealed class InvariantCheck(IConnectionMultiplexer redis, StockBucketMap bucketMap, OrderStore store, PersisterProgress progress)
 {
     private static readonly string[] LedgerCounts = ["initial", "accepted", "cancelled", "given", "received"];
     private readonly IDatabase _redis = redis.GetDatabase();
@@ -59,7 +60,7 @@ public sealed class InvariantCheck(IConnectionMultiplexer redis, StockBucketMap 
         var (inFlight, unpersisted) = await CountRecordsAsync(productId, buckets);
         var inTransit = ledger.GetValueOrDefault("given") - ledger.GetValueOrDefault("received");
 
-        var product = await persisted.ProductAsync(productId, cancellationToken);
+        var product = await store.ProductAsync(productId, cancellationToken);
         if (stock is null && product is null)
         {
             return null;
@@ -67,7 +68,7 @@ public sealed class InvariantCheck(IConnectionMultiplexer redis, StockBucketMap 
         DateTimeOffset? since = ledger.GetValueOrDefault("initializedAt") is > 0 and var ms
             ? DateTimeOffset.FromUnixTimeMilliseconds(ms)
             : product?.InitializedAt;
-        var (all, persistedCancelled) = await persisted.CountOrdersAsync(productId, since, cancellationToken);
+        var (all, persistedCancelled) = await store.CountOrdersAsync(productId, since, cancellationToken);
 
         long? kafkaBehind;
         try

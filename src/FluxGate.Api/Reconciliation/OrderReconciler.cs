@@ -1,3 +1,4 @@
+using FluxGate.Storage;
 using FluxGate.Api.Kafka;
 using FluxGate.Api.Options;
 using FluxGate.Api.Orders;
@@ -25,7 +26,7 @@ public sealed partial class OrderReconciler(
     IConnectionMultiplexer redis,
     GateScripts scripts,
     PersisterProgress progress,
-    PersistedOrders persisted,
+    OrderStore store,
     OrderEventProducer producer,
     ReconciliationMetrics metrics,
     IOptions<ReconciliationOptions> options,
@@ -206,7 +207,7 @@ public sealed partial class OrderReconciler(
         {
             return;
         }
-        var statuses = await persisted.StatusesAsync(
+        var statuses = await store.StatusesAsync(
             events.Select(e => e.Record.OrderId).Concat(stale.Select(reservation => reservation.OrderId)).Distinct().ToList(), cancellationToken);
 
         bool IsPersisted(RecordPeek record) => record.IsCancel

@@ -2,7 +2,7 @@ using Confluent.Kafka;
 using Confluent.Kafka.Admin;
 using FluxGate.Clients;
 using FluxGate.Contracts;
-using Npgsql;
+using FluxGate.Storage;
 using StackExchange.Redis;
 
 namespace FluxGate.Api.Reconciliation;
@@ -15,7 +15,7 @@ public sealed record KafkaEnds(long AtMs, IReadOnlyDictionary<int, long> Ends);
 /// writes in the same transaction as the rows. Once PostgreSQL has applied a partition up to the end read at time T,
 /// every event Kafka had acknowledged before T is in PostgreSQL, or was lost from the log.
 /// </summary>
-public sealed class PersisterProgress(KafkaConnection kafka, NpgsqlDataSource database, IConnectionMultiplexer redis) : IDisposable
+public sealed class PersisterProgress(KafkaConnection kafka, OrderStore store, IConnectionMultiplexer redis) : IDisposable
 {
     private static readonly TimeSpan KafkaTimeout = TimeSpan.FromSeconds(5);
     private readonly Lazy<IAdminClient> _admin = new(() => new AdminClientBuilder(kafka.AdminClientConfig()).Build());
@@ -46,25 +46,8 @@ public sealed class PersisterProgress(KafkaConnection kafka, NpgsqlDataSource da
     }
 
     /// <summary>Per partition, the next offset the persister will apply (no row: nothing applied yet).</summary>
-    public async Task<IReadOnlyDictionary<int, long>> ReadAppliedAsync(CancellationToken cancellationToken)
-    {
-        await using var command = database.CreateCommand("""SELECT "partition", next_offset FROM applied_offsets WHERE topic = $1""");
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = Topics.Orders });
-        var applied = new Dictionary<int, long>();
-        try
-        {
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                applied[reader.GetInt32(0)] = reader.GetInt64(1);
-            }
-        }
-        catch (PostgresException exception) when (exception.SqlState == PostgresErrorCodes.UndefinedTable)
-        {
-            // The persister has not created its schema yet: nothing applied.
-        }
-        return applied;
-    }
+    public Task<IReadOnlyDictionary<int, long>> ReadAppliedAsync(CancellationToken cancellationToken) =>
+        store.AppliedOffsetsAsync(Topics.Orders, cancellationToken);
 
     /// <summary>Events Kafka had at <paramref name="ends"/> that PostgreSQL has not applied yet (0: caught up).</summary>
     public static long Behind(IReadOnlyDictionary<int, long> applied, KafkaEnds ends) =>

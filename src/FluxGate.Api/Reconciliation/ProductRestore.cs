@@ -1,3 +1,4 @@
+using FluxGate.Storage;
 using FluxGate.Api.Options;
 using FluxGate.Api.Redis;
 using FluxGate.Contracts;
@@ -31,7 +32,7 @@ public sealed partial class ProductRestore(
     IConnectionMultiplexer redis,
     GateScripts scripts,
     PersisterProgress progress,
-    PersistedOrders persisted,
+    OrderStore store,
     IOptions<ReconciliationOptions> options,
     IOptions<IdempotencyOptions> idempotency,
     TimeProvider time,
@@ -70,12 +71,12 @@ public sealed partial class ProductRestore(
             await Task.Delay(CatchUpPoll, time, cancellationToken);
         }
 
-        if (await persisted.ProductAsync(productId, cancellationToken) is not { } product)
+        if (await store.ProductAsync(productId, cancellationToken) is not { } product)
         {
             return new RestoreResult(RestoreStatus.UnknownInPostgres);
         }
 
-        var keys = await persisted.RecentKeysAsync(productId, idempotency.Value.Ttl, cancellationToken);
+        var keys = await store.RecentKeysAsync(productId, idempotency.Value.Ttl, cancellationToken);
         var restoredKeys = 0;
         foreach (var chunk in keys.Chunk(KeysPerScript))
         {
@@ -85,7 +86,7 @@ public sealed partial class ProductRestore(
             restoredKeys += (int)(long)result;
         }
 
-        var (all, cancelled) = await persisted.CountOrdersAsync(productId, product.InitializedAt, cancellationToken);
+        var (all, cancelled) = await store.CountOrdersAsync(productId, product.InitializedAt, cancellationToken);
         var stock = Math.Max(0, product.Stock);
         var restored = await scripts.Restore.EvaluateAsync(_redis,
             [RedisKeys.Stock(productId), RedisKeys.Ledger(productId)],

@@ -1,3 +1,4 @@
+using FluxGate.Storage;
 using FluxGate.Api.Options;
 using FluxGate.Api.Reconciliation;
 
@@ -10,7 +11,7 @@ public static class ReconciliationExtensions
     {
         builder.Services.AddOptions<ReconciliationOptions>().BindConfiguration(ReconciliationOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<PersisterProgress>();
-        builder.Services.AddSingleton<PersistedOrders>();
+        builder.Services.AddSingleton<OrderStore>();
         builder.Services.AddSingleton<ReconciliationMetrics>();
         builder.Services.AddSingleton<ProductRestore>();
         builder.Services.AddSingleton<InvariantCheck>();

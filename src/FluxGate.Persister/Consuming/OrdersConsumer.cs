@@ -3,7 +3,7 @@ using Confluent.Kafka;
 using FluxGate.Clients;
 using FluxGate.Persister.Decoding;
 using FluxGate.Persister.Diagnostics;
-using FluxGate.Persister.Schema;
+using FluxGate.Storage.Schema;
 using FluxGate.Persister.Writing;
 using Microsoft.Extensions.Options;
 

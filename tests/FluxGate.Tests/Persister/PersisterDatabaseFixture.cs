@@ -1,5 +1,5 @@
 using FluxGate.Tests.Infrastructure;
-using FluxGate.Persister.Schema;
+using FluxGate.Storage.Schema;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 

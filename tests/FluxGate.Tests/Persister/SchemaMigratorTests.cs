@@ -1,4 +1,4 @@
-using FluxGate.Persister.Schema;
+using FluxGate.Storage.Schema;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace FluxGate.Tests.Persister;

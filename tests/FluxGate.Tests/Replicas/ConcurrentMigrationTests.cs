@@ -1,4 +1,4 @@
-using FluxGate.Persister.Schema;
+using FluxGate.Storage.Schema;
 using FluxGate.Tests.Infrastructure;
 using FluxGate.Tests.Persister;
 using Microsoft.Extensions.Logging.Abstractions;

@@ -1,6 +1,7 @@
+using Microsoft.Extensions.Logging;
 using Npgsql;
 
-namespace FluxGate.Persister.Schema;
+namespace FluxGate.Storage.Schema;
 
 /// <summary>
 /// Brings the database to <see cref="Migrations.LatestVersion"/>. Several persisters may start at once: each

@@ -1,6 +1,6 @@
 using Npgsql;
 
-namespace FluxGate.Api.Reconciliation;
+namespace FluxGate.Storage;
 
 /// <summary>A product as the persister keeps it in PostgreSQL.</summary>
 /// <param name="InitializedAt">When its last <c>StockInitialized</c> happened (null for rows older than that column).</param>
@@ -9,9 +9,45 @@ public sealed record PersistedProduct(string ProductId, int Stock, int InitialSt
 /// <summary>An accepted order's idempotency key and how much of its window is left.</summary>
 public sealed record RecentKey(Guid OrderId, string IdempotencyKey, long RemainingMs);
 
-/// <summary>What the reconciler, the restore and the invariant report ask PostgreSQL (the persister's tables).</summary>
-public sealed class PersistedOrders(NpgsqlDataSource database)
+/// <summary>An order as PostgreSQL keeps it.</summary>
+/// <param name="Status"><c>accepted</c> or <c>cancelled</c>.</param>
+public sealed record PersistedOrder(
+    Guid OrderId, string ProductId, string UserId, string Status, DateTimeOffset AcceptedAt, string? IdempotencyKey, bool SignedIn);
+
+/// <summary>
+/// Every question the api asks PostgreSQL, next to the schema (<see cref="Schema.Migrations"/>) the persister applies and
+/// writes: an order's status, what the reconciler, the restore and the invariant report need, the persister's progress.
+/// While the persister has not created its schema yet, each answers as if nothing were persisted.
+/// </summary>
+public sealed class OrderStore(NpgsqlDataSource database)
 {
+    /// <summary>The order, or null when PostgreSQL does not have it.</summary>
+    public async Task<PersistedOrder?> FindAsync(Guid orderId, CancellationToken cancellationToken)
+    {
+        await using var command = database.CreateCommand(
+            "SELECT product_id, user_id, status, accepted_at, idempotency_key, signed_in FROM orders WHERE id = $1");
+        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = orderId });
+        await using var reader = await ExecuteAsync(command, cancellationToken);
+        return reader is not null && await reader.ReadAsync(cancellationToken)
+            ? new PersistedOrder(orderId, reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetFieldValue<DateTimeOffset>(3),
+                reader.IsDBNull(4) ? null : reader.GetString(4), reader.GetBoolean(5))
+            : null;
+    }
+
+    /// <summary>Per partition of <paramref name="topic"/>, the next offset the persister will apply (no row: nothing applied yet).</summary>
+    public async Task<IReadOnlyDictionary<int, long>> AppliedOffsetsAsync(string topic, CancellationToken cancellationToken)
+    {
+        await using var command = database.CreateCommand("""SELECT "partition", next_offset FROM applied_offsets WHERE topic = $1""");
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = topic });
+        var applied = new Dictionary<int, long>();
+        await using var reader = await ExecuteAsync(command, cancellationToken);
+        while (reader is not null && await reader.ReadAsync(cancellationToken))
+        {
+            applied[reader.GetInt32(0)] = reader.GetInt64(1);
+        }
+        return applied;
+    }
+
     /// <summary>The status (<c>accepted</c> or <c>cancelled</c>) of each of <paramref name="orderIds"/> PostgreSQL has.</summary>
     public async Task<Dictionary<Guid, string>> StatusesAsync(IReadOnlyCollection<Guid> orderIds, CancellationToken cancellationToken)
     {

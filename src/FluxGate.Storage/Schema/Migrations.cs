@@ -1,4 +1,4 @@
-namespace FluxGate.Persister.Schema;
+namespace FluxGate.Storage.Schema;
 
 /// <summary>
 /// The schema, as numbered steps applied once each, in order. Never edit a released step: append a new one.
