@@ -106,10 +106,10 @@ internal sealed class OrderBatchCall
     /// <summary>The script claims the ticket itself only for a product of one bucket; for a split one the api claims it.</summary>
     public static bool UsedMarkerInScript(PendingDecision decision) => decision.AdmittedTicket is not null && decision.Buckets is null;
 
-    /// <summary>Units left in the bucket after the call (-1: never initialized).</summary>
+    /// <summary>Units left in the bucket after the call (-1: never initialized; only read when the call had decisions).</summary>
     public static long StockLeft(RedisResult[] results) => (long)results[0];
 
-    /// <summary>When the bucket's last idempotency key expires (unix ms, 0: none held).</summary>
+    /// <summary>When the bucket's last idempotency key expires (unix ms, 0: none held; only read when the call had decisions).</summary>
     public static long KeysUntilMs(RedisResult[] results) => (long)results[1];
 
     /// <summary>The product's count of stock buckets as Redis knows it (only read when the call had decisions).</summary>

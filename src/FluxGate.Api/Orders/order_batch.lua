@@ -83,7 +83,8 @@ if confirms > 0 then
   end
 end
 
-local stock = tonumber(redis.call('GET', KEYS[1]))
+-- A call of confirms alone reads nothing more: its answer's stock and keys-until are read only with decisions.
+local stock = decisions > 0 and tonumber(redis.call('GET', KEYS[1])) or nil
 local taken = 0
 local stockBuckets = 0
 if decisions > 0 then
@@ -224,12 +225,14 @@ if decisions > 0 then
 end
 
 -- Keys-until moves in whole seconds: one write per second and bucket under load, not one per call.
-local known = tonumber(redis.call('GET', KEYS[5]))
-if keysUntil > 0 and (not known or known < keysUntil) then
-  keysUntil = math.ceil(keysUntil / 1000) * 1000
-  redis.call('SET', KEYS[5], keysUntil, 'PXAT', keysUntil)
-else
-  keysUntil = known or 0
+if keysUntil > 0 or decisions > 0 then
+  local known = tonumber(redis.call('GET', KEYS[5]))
+  if keysUntil > 0 and (not known or known < keysUntil) then
+    keysUntil = math.ceil(keysUntil / 1000) * 1000
+    redis.call('SET', KEYS[5], keysUntil, 'PXAT', keysUntil)
+  else
+    keysUntil = known or 0
+  end
 end
 
 table.insert(results, 1, stockBuckets)
