@@ -67,7 +67,10 @@ public sealed class RedisFailoverTests(ReplicatedClusterGraphFixture graph, ITes
             info => info.Contains("state=online", StringComparison.Ordinal), $"{master} has a replica in sync");
 
         var load = sale.RunAsync(TimeSpan.FromSeconds(60));
-        await Task.Delay(TimeSpan.FromSeconds(1.5));
+        // The fault comes once a fifth of the stock is sold, and not before 1.5 s of load: the rest sells after the
+        // promotion however much faster than the probe the sale runs (a probe on a busy machine can be 10× slow).
+        await Eventually.UntilAsync(() => Task.FromResult((Sold: sale.Accepted.Count, sale.Elapsed)),
+            now => now.Sold >= stock / 5 && now.Elapsed >= TimeSpan.FromSeconds(1.5), "a fifth of the stock is sold", TimeSpan.FromSeconds(30));
         var faultAt = sale.Elapsed;
         await fault(pid);
         var (promoted, _) = await Eventually.UntilAsync(() => graph.MasterOfAsync(productId),
