@@ -30,18 +30,14 @@ public sealed partial class OrdersConsumer(
 {
     private static readonly TimeSpan IdlePoll = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan PausedPoll = TimeSpan.FromMilliseconds(200);
-    private static readonly TimeSpan LagSampleInterval = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan WatermarkQueryTimeout = TimeSpan.FromSeconds(5);
-    private const int MaxDetailLogsPerBatch = 10;
 
     private readonly PersisterOptions _options = options.Value;
     private readonly PendingBatch _pending = new();
     private readonly BatchTracing _tracing = new(options.Value.Topic, options.Value.GroupId);
-    private readonly Dictionary<TopicPartition, long> _committed = [];
-    private readonly HashSet<TopicPartition> _owned = [];
+    private readonly PartitionBook _partitions = new();
     private readonly Backoff _backoff = new(
         TimeSpan.FromMilliseconds(options.Value.RetryInitialDelayMs), TimeSpan.FromMilliseconds(options.Value.RetryMaxDelayMs));
-    private long _lastLagSample;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -66,8 +62,7 @@ public sealed partial class OrdersConsumer(
                 // Kafka or PostgreSQL failed the loop itself (a fatal consumer error, a timeout outside the write retry):
                 // a new consumer resumes from the committed offsets, as a restarted process would.
                 var delay = _backoff.Delay(restart);
-                _committed.Clear();
-                _owned.Clear();
+                _partitions.Clear();
                 state.Enter(ConsumerPhase.Starting, exception.Message);
                 LogLoopRestarting(exception, delay.TotalMilliseconds);
                 await Task.Delay(delay, timeProvider, stoppingToken);
@@ -146,18 +141,8 @@ public sealed partial class OrdersConsumer(
         config.EnablePartitionEof = false;
 
         return new ConsumerBuilder<byte[]?, byte[]?>(config)
-            .SetLogHandler((_, message) => LogLibrdkafka(message.Level.ToLogLevel(), message.Facility, message.Message))
-            .SetErrorHandler((_, error) =>
-            {
-                if (error.IsFatal)
-                {
-                    LogKafkaFatal(error.Code, error.Reason);
-                }
-                else
-                {
-                    LogKafkaError(error.Code, error.Reason); // librdkafka keeps reconnecting on its own
-                }
-            })
+            .SetLogHandler((_, message) => KafkaClientLog.Message(logger, message))
+            .SetErrorHandler((_, error) => KafkaClientLog.Error(logger, error))
             .SetPartitionsAssignedHandler((assigned, partitions) => OnAssigned(assigned, partitions))
             .SetPartitionsRevokedHandler((_, partitions) => OnGivenUp(partitions.Select(partition => partition.TopicPartition).ToList(), lost: false))
             .SetPartitionsLostHandler((_, partitions) => OnGivenUp(partitions.Select(partition => partition.TopicPartition).ToList(), lost: true))
@@ -238,10 +223,7 @@ public sealed partial class OrdersConsumer(
         try
         {
             consumer.Commit(offsets);
-            foreach (var offset in offsets)
-            {
-                _committed[offset.TopicPartition] = offset.Offset.Value;
-            }
+            _partitions.Committed(offsets);
         }
         catch (KafkaException exception)
         {
@@ -254,7 +236,7 @@ public sealed partial class OrdersConsumer(
 
         var duration = Stopwatch.GetElapsedTime(started);
         metrics.Landed(outcome, duration);
-        Report(outcome, duration);
+        BatchReport.Landed(logger, outcome, duration);
     }
 
     private BatchOutcome? WriteUntilLanded(IConsumer<byte[]?, byte[]?> consumer, CancellationToken stoppingToken)
@@ -340,8 +322,8 @@ public sealed partial class OrdersConsumer(
 
     private void OnAssigned(IConsumer<byte[]?, byte[]?> consumer, List<TopicPartition> partitions)
     {
-        _owned.UnionWith(partitions);
-        state.Assigned(_owned.Count);
+        _partitions.Assigned(partitions);
+        state.Assigned(_partitions.Owned);
         LogAssigned(partitions.Count, string.Join(", ", partitions.Select(partition => partition.Partition.Value)));
         if (partitions.Count == 0)
         {
@@ -371,66 +353,16 @@ public sealed partial class OrdersConsumer(
         var abandoned = _pending.Abandon(partitions);
         _tracing.Abandon(partitions);
         gaps.GivenUp(partitions);
-        foreach (var partition in partitions)
-        {
-            _committed.Remove(partition);
-            _owned.Remove(partition);
-        }
-        state.Assigned(_owned.Count);
+        _partitions.GivenUp(partitions);
+        state.Assigned(_partitions.Owned);
         LogGivenUp(lost ? "lost" : "revoked", partitions.Count, abandoned);
     }
 
-    /// <summary>
-    /// Lag = the partition's high watermark minus the next offset to persist (the last committed one, or the
-    /// consumer's position before the first commit). Both are local, cached values: no broker round trip.
-    /// </summary>
     private void SampleLag(IConsumer<byte[]?, byte[]?> consumer)
     {
-        var now = Stopwatch.GetTimestamp();
-        if (Stopwatch.GetElapsedTime(_lastLagSample, now) < LagSampleInterval)
+        if (_partitions.SampleLag(consumer) is { } lag)
         {
-            return;
-        }
-        _lastLagSample = now;
-
-        long lag = 0;
-        foreach (var partition in consumer.Assignment)
-        {
-            var high = consumer.GetWatermarkOffsets(partition).High;
-            if (high == Offset.Unset)
-            {
-                continue;
-            }
-            var next = _committed.TryGetValue(partition, out var committed) ? committed : consumer.Position(partition).Value;
-            if (next >= 0)
-            {
-                lag += Math.Max(0, high.Value - next);
-            }
-        }
-        metrics.SetConsumerLag(lag);
-    }
-
-    private void Report(BatchOutcome outcome, TimeSpan duration)
-    {
-        if (outcome.RefusedTogether)
-        {
-            LogBatchRefused(outcome.Received);
-        }
-        LogBatchLanded(outcome.Received, outcome.OrdersInserted, outcome.DuplicateOrders, outcome.AlreadyApplied,
-            outcome.StockInitializations, outcome.OrdersCancelled, outcome.DeadLetters.Count, duration.TotalMilliseconds);
-        foreach (var deadLetter in outcome.DeadLetters.Take(MaxDetailLogsPerBatch))
-        {
-            LogDeadLettered(deadLetter.Source.Topic, deadLetter.Source.Partition.Value, deadLetter.Source.Offset.Value, deadLetter.Error);
-        }
-        foreach (var inconsistency in outcome.Inconsistencies.Take(MaxDetailLogsPerBatch))
-        {
-            LogInconsistency(inconsistency.Kind, inconsistency.ProductId, inconsistency.OrderId, inconsistency.StockAfter);
-        }
-        var unlogged = Math.Max(0, outcome.DeadLetters.Count - MaxDetailLogsPerBatch)
-                       + Math.Max(0, outcome.Inconsistencies.Count - MaxDetailLogsPerBatch);
-        if (unlogged > 0)
-        {
-            LogMoreProblems(unlogged);
+            metrics.SetConsumerLag(lag);
         }
     }
 
@@ -446,41 +378,17 @@ public sealed partial class OrdersConsumer(
     [LoggerMessage(Level = LogLevel.Error, Message = "The consumer loop failed on a dependency; restarting it in {DelayMs:0} ms")]
     private partial void LogLoopRestarting(Exception exception, double delayMs);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Batch landed: {Received} messages, {Inserted} orders inserted, {Duplicates} duplicates, {AlreadyApplied} already applied, {Inits} inits, {Cancelled} cancelled, {DeadLetters} dead letters in {DurationMs:0.0} ms")]
-    private partial void LogBatchLanded(int received, int inserted, int duplicates, int alreadyApplied, int inits, int cancelled, int deadLetters, double durationMs);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Dead-lettered {Topic}[{Partition}]@{Offset}: {Error}")]
-    private partial void LogDeadLettered(string topic, int partition, long offset, string error);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Stock inconsistency ({Kind}) on product {ProductId} for order {OrderId}: stock after = {StockAfter}; the order is kept")]
-    private partial void LogInconsistency(InconsistencyKind kind, string productId, Guid orderId, int? stockAfter);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} more dead letters or inconsistencies in this batch (see the metrics)")]
-    private partial void LogMoreProblems(int count);
-
     [LoggerMessage(Level = LogLevel.Warning, Message = "Writing a batch of {Count} messages failed (attempt {Attempt}); retrying in {DelayMs:0} ms with consumption paused")]
     private partial void LogWriteFailed(Exception exception, int count, int attempt, double delayMs);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "The batch landed after {Attempts} attempts; consuming again")]
     private partial void LogWriteRecovered(int attempts);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "The database refused a batch of {Count} messages because of its content; it was applied one message at a time and the culprit dead-lettered")]
-    private partial void LogBatchRefused(int count);
-
     [LoggerMessage(Level = LogLevel.Warning, Message = "Committing offsets failed ({Code}: {Reason}); the batch is persisted and a re-read will be skipped")]
     private partial void LogCommitFailed(ErrorCode code, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Consume failed ({Code}: {Reason})")]
     private partial void LogConsumeFailed(ErrorCode code, string reason);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Kafka: {Code}: {Reason}")]
-    private partial void LogKafkaError(ErrorCode code, string reason);
-
-    [LoggerMessage(Level = LogLevel.Critical, Message = "Kafka fatal error: {Code}: {Reason}")]
-    private partial void LogKafkaFatal(ErrorCode code, string reason);
-
-    [LoggerMessage(Message = "librdkafka {Facility}: {Message}")]
-    private partial void LogLibrdkafka(LogLevel level, string facility, string message);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Assigned {Count} partitions: {Partitions}")]
     private partial void LogAssigned(int count, string partitions);
@@ -493,16 +401,4 @@ public sealed partial class OrdersConsumer(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not compare the assigned partitions' ends with the applied offsets")]
     private partial void LogStaleOffsetCheckFailed(Exception exception);
-}
-
-internal static class SyslogLevelExtensions
-{
-    public static LogLevel ToLogLevel(this SyslogLevel level) => level switch
-    {
-        SyslogLevel.Emergency or SyslogLevel.Alert or SyslogLevel.Critical => LogLevel.Critical,
-        SyslogLevel.Error => LogLevel.Error,
-        SyslogLevel.Warning => LogLevel.Warning,
-        SyslogLevel.Notice or SyslogLevel.Info => LogLevel.Information,
-        _ => LogLevel.Debug,
-    };
 }
