@@ -12,6 +12,8 @@ internal sealed class OrderBatchCall
 {
     private const int SharedKeys = 7;
     private const int SharedValues = 11;
+    private const int ValuesPerConfirm = 2;
+    private const int ValuesPerDecision = 5;
     private const int HeaderResults = 3;
 
     /// <summary>A decision's answer for an order routed by a count of stock buckets the product no longer has.</summary>
@@ -56,7 +58,7 @@ internal sealed class OrderBatchCall
             keyCount += UsedMarkerInScript(decision) ? 1 : 0;
         }
         var keys = new RedisKey[keyCount];
-        var values = new RedisValue[SharedValues + 2 * batch.Confirms.Count + 5 * batch.Decisions.Count];
+        var values = new RedisValue[SharedValues + ValuesPerConfirm * batch.Confirms.Count + ValuesPerDecision * batch.Decisions.Count];
         keys[0] = RedisKeys.Stock(bucket);
         keys[1] = lane.Records;
         keys[2] = RedisKeys.Purchases(bucket);

@@ -37,7 +37,7 @@ public static class OrderRecords
         var value = (byte[]?)entry.Value;
         var field = (byte[]?)entry.Name;
         if (value is not { Length: > 2 } || field is null || field.Length < 32
-            || !Guid.TryParseExact(Encoding.ASCII.GetString(field, 0, 32), "N", out var orderId))
+            || !Guid.TryParse(field.AsSpan(0, 32), out var orderId))
         {
             return false;
         }
