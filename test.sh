@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds FluxGate and runs every test (unit, integration against real Redis/PostgreSQL/Kafka mock, end to end through
-# the DevHost; chromium is installed for browser tests). Extra arguments go to dotnet test, e.g. --filter DevHost.
+# the AppHost; chromium is installed for browser tests). Extra arguments go to dotnet test, e.g. --filter Cluster.
 set -euo pipefail
 cd "$(dirname "$0")"
 scripts/install-prerequisites.sh redis postgresql chromium

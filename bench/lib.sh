@@ -1,16 +1,15 @@
 # Shared by bench/run.sh and bench/profile.sh: machine prerequisites, the Release build, and the graph's lifecycle
 # through FluxGate.AppHost (start on free ports in a throw-away state folder, wait for endpoints.json, stop, check
-# nothing is left). The graph runs in bench/apphost (FluxGate.Bench.AppHost): the AppHost's own graph, in that process,
-# without the Aspire dashboard and without OTLP export; bench/README.md ("The graph") says what differs from ./run.sh.
-# Expects BENCH_DIR (the bench/ folder) to be set by the sourcing script.
+# nothing is left). The AppHost runs as ./run.sh runs it, with ./run.sh's options, plus --no-dashboard --no-otlp;
+# bench/README.md ("The graph") says what differs. Expects BENCH_DIR (the bench/ folder) to be set by the sourcing script.
 
 REPO_ROOT="$(cd "$BENCH_DIR/.." && pwd)"
 RESULTS_DIR="$BENCH_DIR/results"
 HARNESS=(python3 "$BENCH_DIR/harness/bench.py")
 
 ENVIRONMENT="${BENCH_ENVIRONMENT:-Production}"
-APPHOST_PROJECT="$BENCH_DIR/apphost/FluxGate.Bench.AppHost.csproj"
-APPHOST_BIN="$BENCH_DIR/apphost/bin/Release/net10.0/FluxGate.Bench.AppHost"
+APPHOST_PROJECT="$REPO_ROOT/src/FluxGate.AppHost/FluxGate.AppHost.csproj"
+APPHOST_BIN="$REPO_ROOT/src/FluxGate.AppHost/bin/Release/net10.0/FluxGate.AppHost"
 # Extra AppHost arguments for an experiment; BENCH_DEVHOST_ARGS is the old name.
 BENCH_APPHOST_ARGS="${BENCH_APPHOST_ARGS:-${BENCH_DEVHOST_ARGS:-}}"
 
@@ -18,19 +17,7 @@ log() { printf '[bench] %s\n' "$*" >&2; }
 
 # --- what the machine needs -------------------------------------------------------------------------------
 install_missing() {
-  local packages=()
-  command -v wrk >/dev/null || packages+=(wrk)
-  command -v redis-benchmark >/dev/null || packages+=(redis-tools)
-  command -v redis-cli >/dev/null || packages+=(redis-tools)
-  command -v redis-server >/dev/null || packages+=(redis-server)
-  command -v psql >/dev/null || packages+=(postgresql-client)
-  ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || packages+=(postgresql)
-  if ((${#packages[@]})); then
-    log "installing ${packages[*]}"
-    local sudo=""; [[ $(id -u) -eq 0 ]] || sudo="sudo"
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${packages[@]}" >/dev/null
-  fi
+  "$REPO_ROOT/scripts/install-prerequisites.sh" redis postgresql bench
   command -v python3 >/dev/null || { log "python3 is required"; exit 1; }
   command -v dotnet >/dev/null || { log "the .NET SDK (dotnet) is required"; exit 1; }
 }
@@ -39,38 +26,11 @@ install_missing() {
 APPHOST_PID=""
 STATE_DIR=""
 
-# ./run.sh's options (the subset an experiment needs) → AppHost configuration switches, one per line.
-# --FluxGate:…=… and other --Key=Value switches pass through unchanged.
-apphost_switches() {
-  local setting scope
-  while (($#)); do
-    case "$1" in
-      --setting)
-        setting="$2"; shift; scope=all
-        case "${setting%%:*}" in api|persister|waitingroom) scope="${setting%%:*}"; setting="${setting#*:}" ;; esac
-        echo "--FluxGate:Settings:$scope:$setting" ;;
-      --api-port) echo "--FluxGate:Ports:Api=$2"; shift ;;
-      --persister-port) echo "--FluxGate:Ports:Persister=$2"; shift ;;
-      --waitingroom-port) echo "--FluxGate:Ports:WaitingRoom=$2"; shift ;;
-      --redis-port) echo "--FluxGate:Ports:Redis=$2"; shift ;;
-      --postgres-port) echo "--FluxGate:Ports:Postgres=$2"; shift ;;
-      --redis) echo "--ConnectionStrings:redis=$2"; shift ;;
-      --kafka) echo "--ConnectionStrings:kafka=$2"; shift ;;
-      --postgres) echo "--ConnectionStrings:fluxgate=$2"; shift ;;
-      --environment) echo "--FluxGate:Environment=$2"; shift ;;
-      --admin-api-key) echo "--FluxGate:AdminApiKey=$2"; shift ;;
-      --*=*) echo "$1" ;;
-      *) log "unknown AppHost option '$1' (use ./run.sh's options or --FluxGate:Key=Value)"; return 2 ;;
-    esac
-    shift
-  done
-}
-
 # What the services said about trouble (exits, exceptions, errors): for the log of a failed run.
 show_service_trouble() {
   [[ -f "${APPHOST_LOG:-}" ]] || return 0
   log "last service errors in $APPHOST_LOG:"
-  grep -E '^\[(api|persister|waitingroom|redis|postgres|kafka)\]|^[0-9:.]+ (fail|crit|warn)' "$APPHOST_LOG" \
+  grep -E 'Resources\.(api|persister|waitingroom|redis|postgres|kafka)|^[0-9:.]+ (fail|crit|warn)' "$APPHOST_LOG" \
     | grep -i -E -A3 'fail|crit|exception|exit|error|unhandled|killed' | tail -n 40 >&2 || true
 }
 
@@ -122,7 +82,7 @@ STOP_FAILED=0
 
 # start_graph <graph> [extra AppHost options…]: sets APPHOST_PID, ENDPOINTS and APPHOST_LOG.
 start_graph() {
-  local graph="$1" options=() switches=()
+  local graph="$1" options=()
   shift
   # A graph's api settings become --setting arguments; its own AppHost switches (--Key=Value) pass as they are.
   while read -r setting; do
@@ -130,9 +90,6 @@ start_graph() {
   done < <("${HARNESS[@]}" graph-settings "$graph")
   # shellcheck disable=SC2206 # word splitting of the experiment's arguments is intended
   options+=("$@" ${BENCH_APPHOST_ARGS})
-  local text
-  text="$(apphost_switches "${options[@]}")" || return 1
-  [[ -z "$text" ]] || mapfile -t switches <<<"$text"
   STATE_DIR="$(mktemp -d "${TMPDIR:-/tmp}/fluxgate-bench.XXXXXX")"
   # As root PostgreSQL runs as the postgres user: it must be able to enter the folder (else its data goes to /var/tmp).
   chmod 755 "$STATE_DIR"
@@ -141,12 +98,9 @@ start_graph() {
   admin_key="$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')"
   log "starting the AppHost graph '$graph' (environment $ENVIRONMENT, state in $STATE_DIR)"
   # Service ports 0: free ones (the AppHost's default are 3000/3100/4000); Redis and PostgreSQL take free ones anyway.
-  "$APPHOST_BIN" \
-    --FluxGate:BackingServices=Local \
-    --FluxGate:Ports:Api=0 --FluxGate:Ports:Persister=0 --FluxGate:Ports:WaitingRoom=0 \
-    --FluxGate:StateDirectory="$STATE_DIR" --FluxGate:Fresh=true --FluxGate:Environment="$ENVIRONMENT" \
-    --FluxGate:AdminApiKey="$admin_key" \
-    "${switches[@]}" >"$apphost_log" 2>&1 &
+  "$APPHOST_BIN" --no-dashboard --no-otlp --local --api-port 0 --persister-port 0 --waitingroom-port 0 \
+    --state-dir "$STATE_DIR" --fresh --environment "$ENVIRONMENT" --admin-api-key "$admin_key" \
+    "${options[@]}" >"$apphost_log" 2>&1 &
   APPHOST_PID=$!
   local endpoints="$STATE_DIR/endpoints.json"
   for _ in $(seq 1 600); do
@@ -188,7 +142,7 @@ build_release() {
   if [[ -n "${BENCH_NO_BUILD:-}" ]]; then
     log "BENCH_NO_BUILD set: using the existing Release build"
   else
-    log "dotnet build -c Release bench/apphost (builds FluxGate.AppHost, the api, persister and waitingroom with it)"
+    log "dotnet build -c Release src/FluxGate.AppHost (builds the api, persister and waitingroom with it)"
     dotnet build "$APPHOST_PROJECT" -c Release -nologo -v quiet -clp:"ErrorsOnly;NoSummary" >&2
     dotnet build "$BENCH_DIR/tools/RuntimeCounters/RuntimeCounters.csproj" -c Release -nologo -v quiet -clp:"ErrorsOnly;NoSummary" >&2 \
       || log "bench/tools/RuntimeCounters did not build: the results will have no allocation and GC figures"

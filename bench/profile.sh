@@ -39,7 +39,7 @@ mkdir -p "$OUT"
 
 cd "$REPO_ROOT"
 install_missing
-command -v perf >/dev/null || { apt-get install -y -qq linux-perf >/dev/null; }
+"$REPO_ROOT/scripts/install-prerequisites.sh" perf
 build_release
 log "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# FluxGate benchmark: builds Release, starts the graph through FluxGate.AppHost (bench/apphost: no dashboard, no OTLP
-# export), drives POST /order with wrk, measures the Redis ceiling, prints a markdown table and writes
+# FluxGate benchmark: builds Release, starts the graph through FluxGate.AppHost (--no-dashboard
+# --no-otlp), drives POST /order with wrk, measures the Redis ceiling, prints a markdown table and writes
 # bench/results/latest.json. See bench/README.md.
 #
 #   bench/run.sh [scenario…]     scenarios: accept-heavy sold-out duplicate flash-sale rate-limited (default: these),

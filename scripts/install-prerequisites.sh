@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Installs (Debian/Ubuntu, apt-get) what FluxGate needs on this machine and is missing; does nothing when all is there.
-#   scripts/install-prerequisites.sh redis postgresql [chromium]
+#   scripts/install-prerequisites.sh redis postgresql [chromium] [bench]
 #     redis       redis-server on PATH                     (package redis-server)
 #     postgresql  server binaries /usr/lib/postgresql/*/bin (package postgresql)
 #     chromium    /usr/bin/chromium, for the browser test   (package chromium)
+#     bench       wrk, redis-cli/redis-benchmark, psql      (packages wrk, redis-tools, postgresql-client)
+#     perf        perf, for bench/profile.sh                (package linux-perf)
 # apt-get update runs only when something must be installed.
 set -euo pipefail
 
@@ -17,6 +19,11 @@ for want in "$@"; do
         redis) command -v redis-server > /dev/null || [ -x /usr/bin/redis-server ] || missing+=(redis-server) ;;
         postgresql) has_postgres_server || missing+=(postgresql) ;;
         chromium) [ -x /usr/bin/chromium ] || missing+=(chromium) ;;
+        bench)
+            command -v wrk > /dev/null || missing+=(wrk)
+            { command -v redis-cli > /dev/null && command -v redis-benchmark > /dev/null; } || missing+=(redis-tools)
+            command -v psql > /dev/null || missing+=(postgresql-client) ;;
+        perf) command -v perf > /dev/null || missing+=(linux-perf) ;;
         *) echo "install-prerequisites: unknown prerequisite '$want'" >&2; exit 2 ;;
     esac
 done

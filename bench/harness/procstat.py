@@ -157,7 +157,7 @@ def graph_pids(apphost_pid):
 
 
 class Graph:
-    """The processes of one AppHost run (bench/apphost), by role:
+    """The processes of one AppHost run (bench/lib.sh), by role:
 
     api, persister, waitingroom  the service processes themselves (…/bin/Release/net10.0/FluxGate.Api), not the
                                  `dotnet run` that Aspire starts each one with;

@@ -6,7 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 /// <summary>
-/// Part of FluxGate.AppHost's graph in this process (bench/apphost/BenchGraph.cs: local processes, no dashboard, no OTLP
+/// Part of FluxGate.AppHost's graph in this process (PartialGraph.cs: local processes, no dashboard, no OTLP
 /// export), in a throw-away state folder; the resources left out are not started. Resources stop and start as the
 /// dashboard's Stop and Start do.
 /// </summary>
@@ -57,7 +57,7 @@ internal sealed class DrainGraph : IAsyncDisposable
             {
                 settings[key] = value;
             }
-            var builder = await BenchGraph.CreateBuilderAsync(
+            var builder = await PartialGraph.CreateBuilderAsync(
                 [.. settings.Select(setting => $"--{setting.Key}={setting.Value}")], without, timeout.Token);
             // Warnings and errors only, on stderr: stdout is the results table.
             builder.Services.AddLogging(logging => logging.ClearProviders()
@@ -66,8 +66,8 @@ internal sealed class DrainGraph : IAsyncDisposable
                 .AddFilter("Aspire.Hosting", LogLevel.Warning)
                 .AddFilter("FluxGate.AppHost", LogLevel.Warning));
             app = await builder.BuildAsync(timeout.Token);
-            BenchGraph.ForwardLogs(app, onLog, stopping.Token);
-            await BenchGraph.StartAsync(app, ready, StartTimeout, CancellationToken.None);
+            PartialGraph.ForwardLogs(app, onLog, stopping.Token);
+            await PartialGraph.StartAsync(app, ready, StartTimeout, CancellationToken.None);
             return new DrainGraph(app, state.FullName, stopping);
         }
         catch

@@ -261,7 +261,7 @@ internal sealed record DrainSettings(
         var products = 64;
         IReadOnlyList<int> batchSizes = [2000];
         var timeout = TimeSpan.FromMinutes(10);
-        var results = Path.Combine(BenchGraph.RepositoryRoot, "bench", "results");
+        var results = Path.Combine(PartialGraph.RepositoryRoot, "bench", "results");
         var writerOnly = false;
         var repeat = 3;
         var warmUp = 0;

@@ -1,4 +1,4 @@
-// The FluxGate graph (docs/DESIGN.md, §1): three backing services, three projects, and what each needs to know.
+// The FluxGate graph (docs/DESIGN.md, "The graph"): three backing services, three projects, and what each needs to know.
 using FluxGate.AppHost;
 using FluxGate.AppHost.Hosting;
 
@@ -8,8 +8,37 @@ if (args is ["mint-token", .. var mintArgs])
     return;
 }
 
-var builder = DistributedApplication.CreateBuilder(args);
+if (args is ["-h" or "--help", ..])
+{
+    Console.Out.Write(AppHostArguments.Usage);
+    return;
+}
+
+string[] switches;
+try
+{
+    switches = AppHostArguments.ToConfigurationSwitches(args);
+}
+catch (ArgumentException exception)
+{
+    Console.Error.WriteLine($"FluxGate.AppHost: {exception.Message} (see ./run.sh --help)");
+    Environment.ExitCode = 2;
+    return;
+}
+
+var dashboard = new ConfigurationBuilder().AddEnvironmentVariables().AddCommandLine(switches).Build()
+    .GetValue($"{FluxGateHostOptions.Section}:{nameof(FluxGateHostOptions.Dashboard)}", true);
+var builder = DistributedApplication.CreateBuilder(new DistributedApplicationOptions
+{
+    Args = switches,
+    DisableDashboard = !dashboard,
+    EnableResourceLogging = !dashboard,
+});
 var options = builder.Configuration.GetSection(FluxGateHostOptions.Section).Get<FluxGateHostOptions>() ?? new();
+if (!options.Dashboard)
+{
+    builder.WithResourceOutputOnConsole();
+}
 options.Replicas.Validate();
 var backingServices = new BackingServices(builder, options);
 if (options.BackingServicesOnly is { Length: > 0 } only)
@@ -65,6 +94,10 @@ waitingroom
     .WithHttpHealthCheck("/health")
     .WithExternalHttpEndpoints();
 
+if (!options.OtlpExport)
+{
+    builder.RemoveOtlpExport();
+}
 if (builder.ExecutionContext.IsRunMode)
 {
     builder.Services.AddSingleton(backingServices.State);

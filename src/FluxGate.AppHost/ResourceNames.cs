@@ -1,6 +1,6 @@
 namespace FluxGate.AppHost;
 
-/// <summary>The graph's resource names (DESIGN.md §1); also the connection string names the services read.</summary>
+/// <summary>The graph's resource names (docs/DESIGN.md, "The graph"); also the connection string names the services read.</summary>
 public static class ResourceNames
 {
     public const string Redis = "redis";

@@ -86,7 +86,7 @@ internal sealed class EndpointsFile(
     private string? DashboardLogin()
     {
         var url = configuration["ASPNETCORE_URLS"]?.Split(';', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault();
-        if (url is null || configuration.GetValue("DOTNET_DASHBOARD_DISABLED", false))
+        if (url is null || !configuration.GetValue($"{FluxGateHostOptions.Section}:{nameof(FluxGateHostOptions.Dashboard)}", true))
         {
             return null;
         }

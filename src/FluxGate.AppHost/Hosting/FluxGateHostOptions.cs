@@ -57,6 +57,19 @@ public sealed class FluxGateHostOptions
     /// </summary>
     public string? AdminApiKey { get; set; }
 
+    /// <summary>
+    /// Start the Aspire dashboard (<c>./run.sh</c>); <c>false</c> (<c>--no-dashboard</c>, the bench) leaves it out and
+    /// writes the resources' output to the AppHost's console instead. Read before the builder exists: Aspire takes it
+    /// only as <c>DistributedApplicationOptions.DisableDashboard</c>.
+    /// </summary>
+    public bool Dashboard { get; set; } = true;
+
+    /// <summary>
+    /// Let the services export traces, metrics and logs over OTLP (to the dashboard); <c>false</c> (<c>--no-otlp</c>, the
+    /// bench) gives them no <c>OTEL_*</c> variable, so they record no traces at all.
+    /// </summary>
+    public bool OtlpExport { get; set; } = true;
+
     public ServicePorts Ports { get; set; } = new();
 
     /// <summary>Processes per service, 1..16 (<c>Replicas:Api|Persister|WaitingRoom</c>); more than one run behind Aspire's proxy.</summary>

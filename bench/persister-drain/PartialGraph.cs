@@ -7,21 +7,12 @@ using Microsoft.Extensions.Logging;
 namespace FluxGate.Bench;
 
 /// <summary>
-/// FluxGate.AppHost's graph as the benchmarks run it: the AppHost's own Program (AppHost.cs), started in this process
-/// through <see cref="DistributedApplicationTestingBuilder"/> as the tests do, so that this process is the AppHost (it
-/// hosts the Kafka mock broker and writes endpoints.json). Unlike <c>./run.sh</c>:
-/// <list type="bullet">
-///   <item>no dashboard: Aspire 13.6 reads no configuration key that turns it off, only
-///   <c>DistributedApplicationOptions.DisableDashboard</c>, which this sets;</item>
-///   <item>no OTLP export: Aspire gives every project <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> even without a dashboard (then a
-///   port nobody listens on), and the services record traces whenever it is set; the OTLP annotation is removed, so
-///   the services get no <c>OTEL_*</c> variable at all;</item>
-///   <item>local processes (<c>FluxGate:BackingServices=Local</c>) unless the arguments say otherwise, and no port
-///   randomization;</item>
-///   <item>resource logs are not forwarded to this process's logger (<see cref="ForwardLogs"/> writes them instead).</item>
-/// </list>
+/// Part of FluxGate.AppHost's graph for the drain bench: the AppHost's own Program (AppHost.cs), started in this process
+/// through <see cref="DistributedApplicationTestingBuilder"/> as the tests do, with resources left out (a persister
+/// without the api), which the AppHost's command line cannot say. Otherwise as the bench runs the AppHost
+/// (<c>--no-dashboard --no-otlp --local</c>); resource output goes to <see cref="ForwardLogs"/>.
 /// </summary>
-public static class BenchGraph
+public static class PartialGraph
 {
     private const string EndpointsFileType = "FluxGate.AppHost.Hosting.EndpointsFile";
 
@@ -35,8 +26,8 @@ public static class BenchGraph
             [
                 "--FluxGate:BackingServices=Local",
                 "--DcpPublisher:RandomizePorts=false",
-                // What the AppHost's endpoints.json writer reads to say "no dashboard".
-                "--DOTNET_DASHBOARD_DISABLED=true",
+                "--FluxGate:Dashboard=false",
+                "--FluxGate:OtlpExport=false",
                 .. args,
             ],
             (options, _) =>
@@ -56,13 +47,6 @@ public static class BenchGraph
             foreach (var endpointsFile in builder.Services.Where(service => service.ImplementationType?.FullName == EndpointsFileType).ToList())
             {
                 builder.Services.Remove(endpointsFile);
-            }
-        }
-        foreach (var resource in builder.Resources)
-        {
-            foreach (var otlp in resource.Annotations.OfType<OtlpExporterAnnotation>().ToList())
-            {
-                resource.Annotations.Remove(otlp);
             }
         }
         return builder;
