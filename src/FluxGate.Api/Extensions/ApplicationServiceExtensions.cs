@@ -7,6 +7,7 @@ using FluxGate.Api.Options;
 using FluxGate.Api.Orders;
 using FluxGate.Api.Redis;
 using FluxGate.Api.Telemetry;
+using FluxGate.Clients;
 using FluxGate.Contracts;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
@@ -52,7 +53,6 @@ public static class ApplicationServiceExtensions
         builder.Services.AddOptions<ReplicaAcknowledgementOptions>().BindConfiguration(ReplicaAcknowledgementOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<ReplicaAcknowledgement>();
         builder.Services.AddSingleton<GateScripts>();
-        builder.Services.AddHostedService<ScriptPreloader>();
         builder.Services.AddSingleton<OrderEventProducer>();
         builder.Services.AddSingleton<SoldOutProducts>();
         builder.Services.AddSingleton<StockBucketMap>();

@@ -1,3 +1,5 @@
+using FluxGate.Clients;
+
 namespace FluxGate.Api.Redis;
 
 /// <summary>The API's Lua scripts, read once from the assembly; each call waits for the replicas <paramref name="acknowledgement"/> asks for.</summary>
@@ -10,25 +12,26 @@ public sealed class GateScripts(ReplicaAcknowledgement acknowledgement)
     }
 
     /// <summary>The hot path: confirms and decisions of one product's orders, in one call.</summary>
-    public RedisScript OrderBatch { get; } = RedisScript.FromResource(acknowledgement, "order_batch");
-    public RedisScript Compensate { get; } = RedisScript.FromResource(acknowledgement, "compensate");
-    public RedisScript Init { get; } = RedisScript.FromResource(acknowledgement, "init");
-    public RedisScript Cancel { get; } = RedisScript.FromResource(acknowledgement, "cancel");
+    public RedisScript OrderBatch { get; } = Load("order_batch", acknowledgement);
+    public RedisScript Compensate { get; } = Load("compensate", acknowledgement);
+    public RedisScript Init { get; } = Load("init", acknowledgement);
+    public RedisScript Cancel { get; } = Load("cancel", acknowledgement);
 
     /// <summary>The reconciler: an unresolved reservation whose order PostgreSQL has.</summary>
-    public RedisScript Resolve { get; } = RedisScript.FromResource(acknowledgement, "resolve");
+    public RedisScript Resolve { get; } = Load("resolve", acknowledgement);
 
     /// <summary>The admin restore of a product Redis lost: its stock and ledger.</summary>
-    public RedisScript Restore { get; } = RedisScript.FromResource(acknowledgement, "restore");
+    public RedisScript Restore { get; } = Load("restore", acknowledgement);
 
     /// <summary>The admin restore of a product Redis lost: its idempotency keys.</summary>
-    public RedisScript RestoreKeys { get; } = RedisScript.FromResource(acknowledgement, "restore_keys");
+    public RedisScript RestoreKeys { get; } = Load("restore_keys", acknowledgement);
 
     /// <summary>Fall-through between a product's stock buckets: units leave the bucket that has them…</summary>
-    public RedisScript StockGive { get; } = RedisScript.FromResource(acknowledgement, "stock_give");
+    public RedisScript StockGive { get; } = Load("stock_give", acknowledgement);
 
     /// <summary>…and join the bucket whose orders found it empty, exactly once.</summary>
-    public RedisScript StockReceive { get; } = RedisScript.FromResource(acknowledgement, "stock_receive");
+    public RedisScript StockReceive { get; } = Load("stock_receive", acknowledgement);
 
-    public IEnumerable<RedisScript> All => [OrderBatch, Compensate, Init, Cancel, Resolve, Restore, RestoreKeys, StockGive, StockReceive];
+    private static RedisScript Load(string name, ReplicaAcknowledgement acknowledgement) =>
+        RedisScript.FromResource(typeof(GateScripts).Assembly, name, acknowledgement);
 }

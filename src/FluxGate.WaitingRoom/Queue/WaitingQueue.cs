@@ -1,4 +1,5 @@
 using System.Globalization;
+using FluxGate.Clients;
 using FluxGate.WaitingRoom.Options;
 using FluxGate.WaitingRoom.Telemetry;
 using Microsoft.Extensions.Options;
@@ -13,8 +14,8 @@ public sealed class WaitingQueue(
     IOptions<WaitingRoomOptions> options,
     WaitingRoomMetrics metrics)
 {
-    private static readonly RedisScript JoinScript = new(QueueScripts.Join);
-    private static readonly RedisScript PollScript = new(QueueScripts.Poll);
+    private static readonly RedisScript JoinScript = new("join", QueueScripts.Join);
+    private static readonly RedisScript PollScript = new("poll", QueueScripts.Poll);
 
     private readonly WaitingRoomOptions _options = options.Value;
 

@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace FluxGate.Api.Options;
+namespace FluxGate.Clients;
 
 /// <summary>
 /// How many replicas must hold a script call's writes before the api acts on its answer (section

@@ -1,11 +1,11 @@
 using System.Collections.Concurrent;
 using System.Net;
-using FluxGate.Api.Options;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
-namespace FluxGate.Api.Redis;
+namespace FluxGate.Clients;
 
 /// <summary>
 /// How many replicas a master's writes must reach before the api acts on them (<see cref="ReplicaAcknowledgementOptions"/>).

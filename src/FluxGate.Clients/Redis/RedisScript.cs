@@ -3,44 +3,44 @@ using System.Security.Cryptography;
 using System.Text;
 using StackExchange.Redis;
 
-namespace FluxGate.Api.Redis;
+namespace FluxGate.Clients;
 
 /// <summary>
-/// A Lua script run by its SHA1 (EVALSHA), so a request sends the hash, not the source; if a server answers NOSCRIPT
-/// (restarted, SCRIPT FLUSH) the call falls back to EVAL, which caches the script there again. On a master with replicas
-/// the call is followed, on the same connection, by <c>WAIT</c> (<see cref="ReplicaAcknowledgement"/>): its answer counts
-/// only once a replica holds its writes.
+/// A Lua script of a service, run through StackExchange.Redis's script cache: the first call on each server loads the
+/// script (SCRIPT LOAD), later calls send only its hash (EVALSHA), and a server that lost it (restarted, SCRIPT FLUSH)
+/// gets it again. With a <see cref="ReplicaAcknowledgement"/>, a call on a master with replicas is followed, on the same
+/// connection, by <c>WAIT</c>: its answer counts only once a replica holds its writes.
 /// </summary>
 /// <remarks>
-/// Our own rather than StackExchange.Redis's <c>LuaScript</c>: WAIT must travel right behind the script on the
-/// connection to the one master that ran it, which only a call pinned to that server (<c>IServer.ExecuteAsync</c>) gives.
+/// The acknowledged call is our own: WAIT must travel right behind the script on the connection to the one master that
+/// ran it, which only a call pinned to that server (<c>IServer.ExecuteAsync</c>) gives, and there the library has no
+/// script cache, so that path sends EVALSHA and falls back to EVAL on NOSCRIPT itself.
 /// </remarks>
 public sealed class RedisScript
 {
-    private readonly ReplicaAcknowledgement _acknowledgement;
+    private readonly ReplicaAcknowledgement? _acknowledgement;
     private readonly string _hashText;
 
-    private RedisScript(string name, string source, ReplicaAcknowledgement acknowledgement)
+    /// <param name="acknowledgement">Null: never wait for replicas (the waiting room's queue, which a failover can
+    /// lose without overselling).</param>
+    public RedisScript(string name, string source, ReplicaAcknowledgement? acknowledgement = null)
     {
         Name = name;
         Source = source;
-        Hash = SHA1.HashData(Encoding.UTF8.GetBytes(source));
-        _hashText = Convert.ToHexStringLower(Hash);
-        _acknowledgement = acknowledgement;
+        _hashText = Convert.ToHexStringLower(SHA1.HashData(Encoding.UTF8.GetBytes(source)));
+        _acknowledgement = acknowledgement is { IsOff: false } ? acknowledgement : null;
     }
 
     public string Name { get; }
 
     public string Source { get; }
 
-    public byte[] Hash { get; }
-
-    /// <param name="name">The script's file name without <c>.lua</c>, in whichever folder of the api it lives.</param>
-    public static RedisScript FromResource(ReplicaAcknowledgement acknowledgement, string name)
+    /// <param name="name">The script's file name without <c>.lua</c>, embedded in <paramref name="assembly"/> in whichever
+    /// folder it lives.</param>
+    public static RedisScript FromResource(Assembly assembly, string name, ReplicaAcknowledgement? acknowledgement = null)
     {
-        var assembly = Assembly.GetExecutingAssembly();
         var resource = assembly.GetManifestResourceNames().SingleOrDefault(resource => resource.EndsWith($".{name}.lua", StringComparison.Ordinal))
-            ?? throw new InvalidOperationException($"Embedded script {name}.lua is missing.");
+            ?? throw new InvalidOperationException($"Embedded script {name}.lua is missing from {assembly.GetName().Name}.");
         using var stream = assembly.GetManifestResourceStream(resource)!;
         using var reader = new StreamReader(stream);
         return new RedisScript(name, reader.ReadToEnd(), acknowledgement);
@@ -49,18 +49,11 @@ public sealed class RedisScript
     /// <exception cref="ReplicaAcknowledgementException">The master ran the script, but too few replicas hold its writes.</exception>
     public async Task<RedisResult> EvaluateAsync(IDatabaseAsync database, RedisKey[] keys, RedisValue[] values)
     {
-        var master = _acknowledgement.IsOff ? null : database.Multiplexer.GetServer(keys[0], flags: CommandFlags.DemandMaster);
-        var replicas = master is null ? 0 : await _acknowledgement.RequiredAsync(master).ConfigureAwait(false);
+        var master = _acknowledgement is null ? null : database.Multiplexer.GetServer(keys[0], flags: CommandFlags.DemandMaster);
+        var replicas = master is null ? 0 : await _acknowledgement!.RequiredAsync(master).ConfigureAwait(false);
         if (replicas == 0)
         {
-            try
-            {
-                return await database.ScriptEvaluateAsync(Hash, keys, values).ConfigureAwait(false);
-            }
-            catch (RedisServerException exception) when (IsNoScript(exception))
-            {
-                return await database.ScriptEvaluateAsync(Source, keys, values).ConfigureAwait(false);
-            }
+            return await database.ScriptEvaluateAsync(Source, keys, values).ConfigureAwait(false);
         }
         try
         {
@@ -86,7 +79,7 @@ public sealed class RedisScript
         keys.CopyTo(arguments, 2);
         values.CopyTo(arguments, 2 + keys.Length);
         var evaluation = master.ExecuteAsync(command, arguments, CommandFlags.NoRedirect);
-        var acknowledgement = master.ExecuteAsync("WAIT", [replicas, _acknowledgement.TimeoutMs], CommandFlags.NoRedirect);
+        var acknowledgement = master.ExecuteAsync("WAIT", [replicas, _acknowledgement!.TimeoutMs], CommandFlags.NoRedirect);
         RedisResult result;
         try
         {
