@@ -16,10 +16,7 @@ public static class PersisterExtensions
 
         builder.AddPostgresConnection("fluxgate");
 
-        builder.Services.AddOptions<PersisterOptions>()
-            .Bind(builder.Configuration.GetSection(PersisterOptions.SectionName))
-            .ValidateOnStart();
-        builder.Services.AddSingleton<IValidateOptions<PersisterOptions>, PersisterOptionsValidator>();
+        builder.Services.AddValidatedOptions<PersisterOptions, PersisterOptionsValidator>(PersisterOptions.Section);
 
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<PersisterMetrics>();

@@ -6,7 +6,7 @@ namespace FluxGate.Persister;
 /// <summary>Settings under <c>Persister:</c> (environment <c>Persister__BatchSize</c> …), validated at start.</summary>
 public sealed class PersisterOptions
 {
-    public const string SectionName = "Persister";
+    public const string Section = "Persister";
 
     /// <summary>Kafka consumer group. Every persister instance of one deployment shares it.</summary>
     public string GroupId { get; set; } = "fluxgate-persister";

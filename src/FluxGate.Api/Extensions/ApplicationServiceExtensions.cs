@@ -26,19 +26,15 @@ public static class ApplicationServiceExtensions
         builder.AddShopperAuthentication(InputRules.CheckUserId); // Auth: shopper tokens, asked for by the handlers
 
         var defaultPermitsPerSecond = builder.Environment.IsDevelopment() ? 50 : 10_000;
-        builder.Services.AddOptions<RateLimitOptions>()
-            .Configure(options => options.PermitsPerSecond = defaultPermitsPerSecond)
-            .BindConfiguration(RateLimitOptions.Section)
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
-        builder.Services.AddSingleton<IValidateOptions<RateLimitOptions>, RateLimitOptionsValidation>();
-        builder.Services.AddOptions<IdempotencyOptions>().BindConfiguration(IdempotencyOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddOptions<OrderBatchingOptions>().BindConfiguration(OrderBatchingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddOptions<WaitingRoomOptions>().BindConfiguration(WaitingRoomOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddOptions<KafkaProducerOptions>().BindConfiguration(KafkaProducerOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddOptions<AdminOptions>().BindConfiguration(AdminOptions.Section);
-        builder.Services.AddOptions<AdmissionOptions>().BindConfiguration(AdmissionOptions.Section).ValidateOnStart();
-        builder.Services.AddSingleton<IValidateOptions<AdmissionOptions>, AdmissionOptionsValidation>();
+        // The environment's default, registered before the section is bound so that a configured value wins.
+        builder.Services.Configure<RateLimitOptions>(options => options.PermitsPerSecond = defaultPermitsPerSecond);
+        builder.Services.AddValidatedOptions<RateLimitOptions, RateLimitOptionsValidation>(RateLimitOptions.Section);
+        builder.Services.AddValidatedOptions<IdempotencyOptions>(IdempotencyOptions.Section);
+        builder.Services.AddValidatedOptions<OrderBatchingOptions>(OrderBatchingOptions.Section);
+        builder.Services.AddValidatedOptions<WaitingRoomOptions>(WaitingRoomOptions.Section);
+        builder.Services.AddValidatedOptions<KafkaProducerOptions>(KafkaProducerOptions.Section);
+        builder.Services.AddValidatedOptions<AdminOptions>(AdminOptions.Section);
+        builder.AddAdmissionOptions(keyRequired: false);
 
         // Shoppers send a request and wait for its answer: reading straight into a pooled buffer saves the
         // zero-byte read per request (a syscall) at the cost of a 4 KiB buffer per open connection.
@@ -50,7 +46,7 @@ public static class ApplicationServiceExtensions
         builder.Services.Configure<KestrelServerOptions>(options => options.RequestHeaderEncodingSelector = _ => Encoding.Latin1);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<OrderMetrics>();
-        builder.Services.AddOptions<ReplicaAcknowledgementOptions>().BindConfiguration(ReplicaAcknowledgementOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddValidatedOptions<ReplicaAcknowledgementOptions>(ReplicaAcknowledgementOptions.Section);
         builder.Services.AddSingleton<ReplicaAcknowledgement>();
         builder.Services.AddSingleton<GateScripts>();
         builder.Services.AddSingleton<OrderEventProducer>();

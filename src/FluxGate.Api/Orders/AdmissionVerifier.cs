@@ -1,3 +1,4 @@
+using FluxGate.ServiceDefaults.Authentication;
 using FluxGate.Api.Options;
 using FluxGate.Contracts;
 using Microsoft.Extensions.Options;
@@ -7,7 +8,7 @@ namespace FluxGate.Api.Orders;
 /// <summary>Checks a waiting-room admission token's signature, expiry and product (one-time use is the order script's job).</summary>
 public sealed class AdmissionVerifier(IOptions<AdmissionOptions> options, TimeProvider time)
 {
-    private readonly byte[]? _signingKey = options.Value.SigningKey is { Length: > 0 } key ? Convert.FromBase64String(key) : null;
+    private readonly byte[]? _signingKey = options.Value.SigningKeyBytes();
 
     /// <returns>The admitted ticket, or null with <paramref name="error"/> set.</returns>
     public long? Verify(string token, string productId, out string? error)

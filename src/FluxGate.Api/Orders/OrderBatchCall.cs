@@ -1,3 +1,4 @@
+using FluxGate.ServiceDefaults.Authentication;
 using FluxGate.Api.Options;
 using FluxGate.Contracts;
 using StackExchange.Redis;

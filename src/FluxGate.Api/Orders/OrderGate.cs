@@ -1,3 +1,4 @@
+using FluxGate.ServiceDefaults.Authentication;
 using System.Collections.Concurrent;
 using FluxGate.Api.Options;
 using FluxGate.Api.Redis;

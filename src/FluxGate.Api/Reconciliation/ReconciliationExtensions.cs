@@ -9,7 +9,7 @@ public static class ReconciliationExtensions
     /// <summary>The reconciler (a background service), the admin restore and the invariant report, with their options.</summary>
     public static IHostApplicationBuilder AddReconciliation(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<ReconciliationOptions>().BindConfiguration(ReconciliationOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddValidatedOptions<ReconciliationOptions>(ReconciliationOptions.Section);
         builder.Services.AddSingleton<PersisterProgress>();
         builder.Services.AddSingleton<OrderStore>();
         builder.Services.AddSingleton<ReconciliationMetrics>();

@@ -18,8 +18,7 @@ public static class ShopperAuthenticationExtensions
     /// <param name="checkSubject">The rule a token's subject obeys as a user id (null: valid; else what is wrong).</param>
     public static IHostApplicationBuilder AddShopperAuthentication(this IHostApplicationBuilder builder, Func<string?, string?> checkSubject)
     {
-        builder.Services.AddOptions<ShopperAuthOptions>().BindConfiguration(ShopperAuthOptions.Section).ValidateOnStart();
-        builder.Services.AddSingleton<IValidateOptions<ShopperAuthOptions>, ShopperAuthOptionsValidator>();
+        builder.Services.AddValidatedOptions<ShopperAuthOptions, ShopperAuthOptionsValidator>(ShopperAuthOptions.Section);
         builder.Services.AddSingleton(services =>
             new ShopperSignIn(services.GetRequiredService<IOptions<ShopperAuthOptions>>(), checkSubject));
 

@@ -1,3 +1,4 @@
+using FluxGate.ServiceDefaults.Authentication;
 using FluxGate.Contracts;
 using FluxGate.WaitingRoom.Options;
 using Microsoft.Extensions.Options;
@@ -7,7 +8,7 @@ namespace FluxGate.WaitingRoom.Admission;
 /// <summary>Signs the short-lived pass that lets a served ticket through the API once.</summary>
 public sealed class AdmissionIssuer(IOptions<AdmissionOptions> options, TimeProvider time)
 {
-    private readonly byte[] _key = options.Value.SigningKeyBytes();
+    private readonly byte[] _key = options.Value.SigningKeyBytes()!;
     private readonly TimeSpan _lifetime = options.Value.TokenLifetime;
 
     public IssuedAdmission Issue(string productId, long ticket)

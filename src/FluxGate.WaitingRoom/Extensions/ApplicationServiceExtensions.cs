@@ -1,3 +1,4 @@
+using FluxGate.ServiceDefaults.Authentication;
 using System.Globalization;
 using System.Text;
 using FluxGate.Contracts;
@@ -21,21 +22,15 @@ public static class ApplicationServiceExtensions
     {
         var services = builder.Services;
 
-        services.AddOptions<WaitingRoomOptions>()
-            .Bind(builder.Configuration.GetSection(WaitingRoomOptions.SectionName))
+        services.AddValidatedOptions<WaitingRoomOptions, WaitingRoomOptionsValidator>(WaitingRoomOptions.Section)
             .PostConfigure(options =>
             {
                 if (options.AdmissionRatePerSecond == 0)
                 {
                     options.AdmissionRatePerSecond = DefaultAdmissionRate(builder.Configuration, builder.Environment);
                 }
-            })
-            .ValidateOnStart();
-        services.AddSingleton<IValidateOptions<WaitingRoomOptions>, WaitingRoomOptionsValidator>();
-        services.AddOptions<AdmissionOptions>()
-            .Bind(builder.Configuration.GetSection(AdmissionOptions.SectionName))
-            .ValidateOnStart();
-        services.AddSingleton<IValidateOptions<AdmissionOptions>, AdmissionOptionsValidator>();
+            });
+        builder.AddAdmissionOptions(keyRequired: true);
 
         // Shopper tokens (Auth): the same issuer as the api's; the room forwards a shopper's token with their order.
         builder.AddShopperAuthentication(InputRules.CheckUserId);
@@ -44,7 +39,7 @@ public static class ApplicationServiceExtensions
         services.AddSingleton<WaitingRoomMetrics>();
         services.AddSingleton<WaitingQueue>();
         services.AddSingleton(provider =>
-            new TicketHandles(provider.GetRequiredService<IOptions<AdmissionOptions>>().Value.SigningKeyBytes()));
+            new TicketHandles(provider.GetRequiredService<IOptions<AdmissionOptions>>().Value.SigningKeyBytes()!));
         services.AddSingleton<AdmissionIssuer>();
         services.AddSingleton<ReturnUrlPolicy>();
         services.AddSingleton<OrderHandOff>();

@@ -30,33 +30,3 @@ internal sealed class WaitingRoomOptionsValidator : IValidateOptions<WaitingRoom
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }
-
-internal sealed class AdmissionOptionsValidator : IValidateOptions<AdmissionOptions>
-{
-    public ValidateOptionsResult Validate(string? name, AdmissionOptions options)
-    {
-        var failures = new List<string>();
-        if (string.IsNullOrWhiteSpace(options.SigningKey))
-        {
-            failures.Add("Admission:SigningKey is missing: set it (environment variable Admission__SigningKey) to the same " +
-                         $"base64 key of at least {AdmissionOptions.MinimumKeyBytes} bytes as the API's; the AppHost generates one.");
-        }
-        else
-        {
-            var bytes = new byte[options.SigningKey.Length];
-            if (!Convert.TryFromBase64String(options.SigningKey, bytes, out var length))
-            {
-                failures.Add("Admission:SigningKey is not valid base64.");
-            }
-            else if (length < AdmissionOptions.MinimumKeyBytes)
-            {
-                failures.Add($"Admission:SigningKey must decode to at least {AdmissionOptions.MinimumKeyBytes} bytes (it has {length}).");
-            }
-        }
-        if (options.TokenLifetime < TimeSpan.FromSeconds(5) || options.TokenLifetime > TimeSpan.FromMinutes(30))
-        {
-            failures.Add($"Admission:TokenLifetime must be between 00:00:05 and 00:30:00 (was {options.TokenLifetime}).");
-        }
-        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
-    }
-}

@@ -3,7 +3,7 @@ namespace FluxGate.WaitingRoom.Options;
 /// <summary>Configuration section <c>WaitingRoom</c>.</summary>
 public sealed class WaitingRoomOptions
 {
-    public const string SectionName = "WaitingRoom";
+    public const string Section = "WaitingRoom";
 
     /// <summary>
     /// Tickets admitted per second and product. Unset: the API's <c>RateLimit:PermitsPerSecond</c>, else 50 in

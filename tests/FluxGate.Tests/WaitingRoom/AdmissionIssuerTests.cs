@@ -1,3 +1,4 @@
+using FluxGate.ServiceDefaults.Authentication;
 using System.Security.Cryptography;
 using FluxGate.Contracts;
 using FluxGate.WaitingRoom.Admission;

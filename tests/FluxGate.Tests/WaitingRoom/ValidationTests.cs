@@ -1,3 +1,4 @@
+using FluxGate.ServiceDefaults.Authentication;
 using System.Security.Cryptography;
 using FluxGate.WaitingRoom.Admission;
 using FluxGate.WaitingRoom.Options;
@@ -32,7 +33,7 @@ public class ValidationTests
     [Fact]
     public void The_signing_key_is_required_valid_base64_and_at_least_32_bytes()
     {
-        var validator = new AdmissionOptionsValidator();
+        var validator = new AdmissionOptionsValidator(keyRequired: true);
 
         Assert.Contains("missing", validator.Validate(null, new AdmissionOptions()).FailureMessage);
         Assert.Contains("base64", validator.Validate(null, new AdmissionOptions { SigningKey = "not base64!" }).FailureMessage);
