@@ -1,3 +1,4 @@
+using FluxGate.Clients;
 using System.Net.WebSockets;
 using System.Text.Json;
 using FluxGate.Api.Http;

@@ -65,8 +65,7 @@ public static class ApplicationServiceExtensions
         builder.Services.AddSingleton<InventoryFeed>();
         builder.Services.AddHostedService(services => services.GetRequiredService<InventoryFeed>());
         builder.Services.AddSingleton<AdminKeyFilter>();
-        builder.Services.AddExceptionHandler<ErrorMapping>();
-        builder.Services.AddProblemDetails();
+        builder.AddErrorMapping(RefusalBody.Error);
 
         builder.Services.ConfigureHttpJsonOptions(options =>
             options.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default));

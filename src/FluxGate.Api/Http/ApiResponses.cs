@@ -1,16 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using FluxGate.Clients;
 
 namespace FluxGate.Api.Http;
-
-/// <summary>Body of the order and init answers: <c>{"status","msg"}</c> as in the spec, plus the order's id where one exists.</summary>
-public sealed record StatusResponse(
-    string Status,
-    string Msg,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] Guid? OrderId = null);
-
-/// <summary>Body of a rejected request: <c>{"error": "…"}</c> as the spec's 400 shows.</summary>
-public sealed record ErrorResponse(string Error);
 
 public sealed record InventoryResponse(string ProductId, long Stock);
 

@@ -1,3 +1,4 @@
+using FluxGate.Clients;
 using FluxGate.Api.Orders;
 using FluxGate.ServiceDefaults.Authentication;
 using Microsoft.AspNetCore.Http.HttpResults;

@@ -1,3 +1,4 @@
+using FluxGate.Clients;
 using System.Text.Json;
 
 namespace FluxGate.Api.Http;

@@ -1,3 +1,4 @@
+using FluxGate.Clients;
 using FluxGate.Api.Http;
 using FluxGate.Contracts;
 using Microsoft.AspNetCore.Http.HttpResults;

@@ -1,3 +1,4 @@
+using FluxGate.Clients;
 using System.Diagnostics;
 using FluxGate.Api.Http;
 using FluxGate.Api.Telemetry;

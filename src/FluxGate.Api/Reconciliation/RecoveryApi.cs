@@ -1,3 +1,4 @@
+using FluxGate.Clients;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using FluxGate.Api.Http;

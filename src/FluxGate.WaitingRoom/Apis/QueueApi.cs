@@ -1,3 +1,4 @@
+using FluxGate.Clients;
 using FluxGate.Contracts;
 using FluxGate.WaitingRoom.Admission;
 using FluxGate.WaitingRoom.Ordering;
@@ -18,7 +19,8 @@ public static class QueueApi
 
     public static IEndpointRouteBuilder MapQueueApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/queue/{productId}").WithTags("Waiting room");
+        var api = app.MapGroup("/api/queue/{productId}").WithTags("Waiting room")
+            .UnavailableWith("The waiting room is briefly unavailable; your place is kept", QueueUnavailableException.RetryAfter);
         // Every answer is about one moment of one line: nothing in between may keep a copy.
         api.AddEndpointFilter(async (context, next) =>
         {
@@ -33,7 +35,7 @@ public static class QueueApi
         return app;
     }
 
-    public static async Task<Results<Ok<QueueStatusResponse>, BadRequest<ErrorResponse>, JsonHttpResult<ErrorResponse>>> JoinAsync(
+    public static async Task<Results<Ok<QueueStatusResponse>, BadRequest<StatusResponse>, JsonHttpResult<StatusResponse>>> JoinAsync(
         string productId, JoinRequest? request, HttpContext context, ShopperSignIn signIn, WaitingQueue queue, TicketHandles handles)
     {
         var credential = await signIn.AuthenticateAsync(context);
@@ -57,14 +59,14 @@ public static class QueueApi
         }
         if (problem is not null)
         {
-            return TypedResults.BadRequest(ErrorResponse.Error(problem));
+            return TypedResults.BadRequest(StatusResponse.Error(problem));
         }
 
         var status = await queue.JoinAsync(productId, shopper);
         return TypedResults.Ok(QueueStatusResponse.From(status, handles));
     }
 
-    public static async Task<Results<Ok<QueueStatusResponse>, BadRequest<ErrorResponse>, NotFound<ErrorResponse>, JsonHttpResult<ErrorResponse>>> GetTicketAsync(
+    public static async Task<Results<Ok<QueueStatusResponse>, BadRequest<StatusResponse>, NotFound<StatusResponse>, JsonHttpResult<StatusResponse>>> GetTicketAsync(
         string productId, string ticket, HttpContext context, ShopperSignIn signIn, WaitingQueue queue, TicketHandles handles)
     {
         var credential = await signIn.AuthenticateAsync(context);
@@ -74,21 +76,21 @@ public static class QueueApi
         }
         if (InputRules.CheckProductId(productId) is { } problem)
         {
-            return TypedResults.BadRequest(ErrorResponse.Error(problem));
+            return TypedResults.BadRequest(StatusResponse.Error(problem));
         }
         if (!handles.TryRead(productId, ticket, out var number))
         {
-            return TypedResults.NotFound(ErrorResponse.Error(UnknownTicket));
+            return TypedResults.NotFound(StatusResponse.Error(UnknownTicket));
         }
 
         var status = await queue.GetStatusAsync(productId, number);
         return status.State == QueueState.UnknownTicket
-            ? TypedResults.NotFound(ErrorResponse.Error(UnknownTicket))
+            ? TypedResults.NotFound(StatusResponse.Error(UnknownTicket))
             : TypedResults.Ok(QueueStatusResponse.From(status, handles));
     }
 
-    public static async Task<Results<ApiPassthroughResult, Conflict<QueueStatusResponse>, BadRequest<ErrorResponse>,
-        NotFound<ErrorResponse>, JsonHttpResult<ErrorResponse>>> PlaceOrderAsync(
+    public static async Task<Results<ApiPassthroughResult, Conflict<QueueStatusResponse>, BadRequest<StatusResponse>,
+        NotFound<StatusResponse>, JsonHttpResult<StatusResponse>>> PlaceOrderAsync(
         string productId, string ticket, OrderHandOffRequest? request, HttpContext context, ShopperSignIn signIn, TicketHandles handles,
         OrderHandOff handOff, CancellationToken cancellationToken)
     {
@@ -107,11 +109,11 @@ public static class QueueApi
                       ?? InputRules.CheckIdempotencyKey(request?.IdempotencyKey);
         if (problem is not null)
         {
-            return TypedResults.BadRequest(ErrorResponse.Error(problem));
+            return TypedResults.BadRequest(StatusResponse.Error(problem));
         }
         if (!handles.TryRead(productId, ticket, out var number))
         {
-            return TypedResults.NotFound(ErrorResponse.Error(UnknownTicket));
+            return TypedResults.NotFound(StatusResponse.Error(UnknownTicket));
         }
 
         var (status, reply) = await handOff.PlaceOrderAsync(
@@ -119,25 +121,25 @@ public static class QueueApi
         if (reply is null)
         {
             return status.State == QueueState.UnknownTicket
-                ? TypedResults.NotFound(ErrorResponse.Error(UnknownTicket))
+                ? TypedResults.NotFound(StatusResponse.Error(UnknownTicket))
                 : TypedResults.Conflict(QueueStatusResponse.From(status, handles));
         }
 
         return reply.Outcome switch
         {
             OrderOutcome.Unreachable => TypedResults.Json(
-                ErrorResponse.Error("The order service did not answer; your place is kept, trying again", TimeSpan.FromSeconds(2)),
+                StatusResponse.Error("The order service did not answer; your place is kept, trying again", TimeSpan.FromSeconds(2)),
                 statusCode: StatusCodes.Status502BadGateway),
             // A token must bypass the rate bucket; a 302 means the API did not take it — try again shortly.
             OrderOutcome.RateLimited => TypedResults.Json(
-                ErrorResponse.Error("The order service is busy; trying again", TimeSpan.FromSeconds(1)),
+                StatusResponse.Error("The order service is busy; trying again", TimeSpan.FromSeconds(1)),
                 statusCode: StatusCodes.Status503ServiceUnavailable),
             _ => new ApiPassthroughResult(reply),
         };
     }
 
-    public static async Task<Results<Ok<AdmissionResponse>, Conflict<QueueStatusResponse>, BadRequest<ErrorResponse>,
-        NotFound<ErrorResponse>, JsonHttpResult<ErrorResponse>>> AdmitAsync(
+    public static async Task<Results<Ok<AdmissionResponse>, Conflict<QueueStatusResponse>, BadRequest<StatusResponse>,
+        NotFound<StatusResponse>, JsonHttpResult<StatusResponse>>> AdmitAsync(
         string productId, string ticket, AdmissionRequest? request, HttpContext context, ShopperSignIn signIn, TicketHandles handles,
         OrderHandOff handOff, ReturnUrlPolicy returnUrls)
     {
@@ -148,22 +150,22 @@ public static class QueueApi
         }
         if (InputRules.CheckProductId(productId) is { } problem)
         {
-            return TypedResults.BadRequest(ErrorResponse.Error(problem));
+            return TypedResults.BadRequest(StatusResponse.Error(problem));
         }
         if (!returnUrls.IsAllowed(request?.ReturnUrl))
         {
-            return TypedResults.BadRequest(ErrorResponse.Error("returnUrl must be an absolute http(s) URL on an allowed host"));
+            return TypedResults.BadRequest(StatusResponse.Error("returnUrl must be an absolute http(s) URL on an allowed host"));
         }
         if (!handles.TryRead(productId, ticket, out var number))
         {
-            return TypedResults.NotFound(ErrorResponse.Error(UnknownTicket));
+            return TypedResults.NotFound(StatusResponse.Error(UnknownTicket));
         }
 
         var (status, admission) = await handOff.AdmitAsync(productId, number);
         if (admission is null)
         {
             return status.State == QueueState.UnknownTicket
-                ? TypedResults.NotFound(ErrorResponse.Error(UnknownTicket))
+                ? TypedResults.NotFound(StatusResponse.Error(UnknownTicket))
                 : TypedResults.Conflict(QueueStatusResponse.From(status, handles));
         }
 
@@ -172,12 +174,12 @@ public static class QueueApi
     }
 
     /// <summary>401 for a missing (where required) or invalid shopper token, with the <c>WWW-Authenticate</c> challenge.</summary>
-    private static JsonHttpResult<ErrorResponse> Unauthenticated(ShopperCredential credential, HttpResponse response)
+    private static JsonHttpResult<StatusResponse> Unauthenticated(ShopperCredential credential, HttpResponse response)
     {
         response.Headers.WWWAuthenticate = credential.Challenge;
-        return TypedResults.Json(ErrorResponse.Error(credential.Problem!), statusCode: StatusCodes.Status401Unauthorized);
+        return TypedResults.Json(StatusResponse.Error(credential.Problem!), statusCode: StatusCodes.Status401Unauthorized);
     }
 
-    private static JsonHttpResult<ErrorResponse> Forbidden(string message) =>
-        TypedResults.Json(ErrorResponse.Error(message), statusCode: StatusCodes.Status403Forbidden);
+    private static JsonHttpResult<StatusResponse> Forbidden(string message) =>
+        TypedResults.Json(StatusResponse.Error(message), statusCode: StatusCodes.Status403Forbidden);
 }

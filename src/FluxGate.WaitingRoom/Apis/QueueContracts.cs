@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using FluxGate.Clients;
 using FluxGate.WaitingRoom.Queue;
 
 namespace FluxGate.WaitingRoom.Apis;
@@ -14,16 +15,6 @@ public sealed record OrderHandOffRequest(string? UserId, string? IdempotencyKey)
 public sealed record AdmissionRequest(string? ReturnUrl);
 
 public sealed record AdmissionResponse(string AdmissionToken, DateTimeOffset ExpiresAt, string RedirectUrl);
-
-/// <summary><c>{"status":"error","msg":…}</c>, the API's error shape, plus when to try again if it is worth it.</summary>
-public sealed record ErrorResponse(
-    string Status,
-    string Msg,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? RetryAfterMs = null)
-{
-    public static ErrorResponse Error(string msg, TimeSpan? retryAfter = null) =>
-        new("error", msg, retryAfter is { } delay ? (long)delay.TotalMilliseconds : null);
-}
 
 /// <summary>Where a ticket stands. <c>status</c>: waiting | served | sold_out | not_on_sale.</summary>
 public sealed record QueueStatusResponse(
@@ -78,6 +69,6 @@ public sealed record QueueStatusResponse(
 [JsonSerializable(typeof(OrderHandOffRequest))]
 [JsonSerializable(typeof(AdmissionRequest))]
 [JsonSerializable(typeof(AdmissionResponse))]
-[JsonSerializable(typeof(ErrorResponse))]
+[JsonSerializable(typeof(StatusResponse))]
 [JsonSerializable(typeof(QueueStatusResponse))]
 internal sealed partial class WaitingRoomJsonContext : JsonSerializerContext;

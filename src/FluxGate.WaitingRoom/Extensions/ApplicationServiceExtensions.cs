@@ -1,3 +1,4 @@
+using FluxGate.Clients;
 using FluxGate.ServiceDefaults.Authentication;
 using System.Globalization;
 using System.Text;
@@ -60,7 +61,7 @@ public static class ApplicationServiceExtensions
 
         services.Configure<JsonOptions>(options =>
             options.SerializerOptions.TypeInfoResolverChain.Insert(0, WaitingRoomJsonContext.Default));
-        // Unreadable bodies surface as BadHttpRequestException, which ErrorMapping turns into a clear 4xx.
+        // Unreadable bodies surface as BadHttpRequestException, which ErrorMapping (FluxGate.Clients) turns into a clear 4xx.
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         // The api's body limit (over it: a 413); header bytes beyond ASCII are legal HTTP, decoded as Latin-1 rather than
         // refused by Kestrel with an empty 400 (the room reads no header of its own).
@@ -69,7 +70,7 @@ public static class ApplicationServiceExtensions
             options.Limits.MaxRequestBodySize = InputRules.MaxRequestBodyBytes;
             options.RequestHeaderEncodingSelector = _ => Encoding.Latin1;
         });
-        services.AddExceptionHandler<ErrorMapping>();
+        builder.AddErrorMapping(RefusalBody.Status);
         // What the framework refuses before a handler runs (routing's 404/405, binding's 415, Kestrel's 413) is answered
         // as ProblemDetails.
         services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>

@@ -63,9 +63,9 @@ public static class WaitingRoomPage
                 StatusCode = StatusCodes.Status503ServiceUnavailable,
                 ErrorTitle = "The waiting room is briefly unavailable",
                 ErrorMessage = "Your place is kept. This page will try again in a few seconds.",
-                Refresh = ErrorMapping.OutageRetryAfter,
+                Refresh = QueueUnavailableException.RetryAfter,
                 RefreshUrl = address.Url(noScript: true),
-                RetryAfter = ErrorMapping.OutageRetryAfter,
+                RetryAfter = QueueUnavailableException.RetryAfter,
             };
         }
 

@@ -1,3 +1,4 @@
+using FluxGate.Clients;
 using FluxGate.Api.Http;
 using FluxGate.Api.Options;
 using Microsoft.AspNetCore.Http;

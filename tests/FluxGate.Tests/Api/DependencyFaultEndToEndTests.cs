@@ -63,7 +63,7 @@ public sealed class DependencyFaultEndToEndTests(GraphFixture graph, ITestOutput
                     Assert.Null(failed.Headers.RetryAfter);
 
                     using var unavailable = await inventory;
-                    await AssertJsonAsync(unavailable, HttpStatusCode.ServiceUnavailable, """{"status":"error","msg":"Inventory unavailable; retry shortly"}""");
+                    await AssertJsonAsync(unavailable, HttpStatusCode.ServiceUnavailable, """{"status":"error","msg":"Inventory unavailable; retry shortly","retryAfterMs":2000}""");
                     Assert.Equal(TimeSpan.FromSeconds(2), unavailable.Headers.RetryAfter?.Delta);
 
                     using var roomPoll = await poll;
@@ -157,7 +157,7 @@ public sealed class DependencyFaultEndToEndTests(GraphFixture graph, ITestOutput
                 {
                     var asked = Stopwatch.StartNew();
                     using var stalled = await _api.GetAsync($"/status/{orderId}");
-                    await AssertJsonAsync(stalled, HttpStatusCode.ServiceUnavailable, """{"status":"error","msg":"Order status unavailable; retry shortly"}""");
+                    await AssertJsonAsync(stalled, HttpStatusCode.ServiceUnavailable, """{"status":"error","msg":"Order status unavailable; retry shortly","retryAfterMs":2000}""");
                     Assert.Equal(TimeSpan.FromSeconds(2), stalled.Headers.RetryAfter?.Delta);
                     Assert.InRange(asked.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(10));
                 }
@@ -165,7 +165,7 @@ public sealed class DependencyFaultEndToEndTests(GraphFixture graph, ITestOutput
                 await graph.App.StopResourceAsync(ResourceNames.Postgres);
 
                 using var status = await _api.GetAsync($"/status/{orderId}");
-                await AssertJsonAsync(status, HttpStatusCode.ServiceUnavailable, """{"status":"error","msg":"Order status unavailable; retry shortly"}""");
+                await AssertJsonAsync(status, HttpStatusCode.ServiceUnavailable, """{"status":"error","msg":"Order status unavailable; retry shortly","retryAfterMs":2000}""");
                 Assert.Equal(TimeSpan.FromSeconds(2), status.Headers.RetryAfter?.Delta);
 
                 using var cancel = await _api.PostAsJsonAsync($"/cancel/{orderId}", new { userId = "user-42" });

@@ -28,8 +28,12 @@ public static class DependencyFaults
         NpgsqlException => PostgreSql,
         TimeoutException => Timeout,
         AggregateException { InnerExceptions: [var inner] } => Of(inner),
+        DependencyUnavailableException { InnerException: { } inner } => Of(inner),
         _ => null,
     };
 
     public static bool IsDependencyFault(this Exception exception) => Of(exception) is not null;
 }
+
+/// <summary>A service's own name for a dependency's failure (e.g. the waiting room's queue store is down): still one.</summary>
+public abstract class DependencyUnavailableException(string message, Exception inner) : Exception(message, inner);
