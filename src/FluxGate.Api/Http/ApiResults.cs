@@ -1,3 +1,4 @@
+using FluxGate.Contracts;
 using FluxGate.Clients;
 using FluxGate.Api.Orders;
 using FluxGate.ServiceDefaults.Authentication;

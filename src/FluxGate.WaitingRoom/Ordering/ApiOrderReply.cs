@@ -1,22 +1,7 @@
-using System.Net;
 using System.Text.Json;
+using FluxGate.Contracts;
 
 namespace FluxGate.WaitingRoom.Ordering;
-
-public enum OrderOutcome
-{
-    Accepted,
-    Duplicate,
-    SoldOut,
-    /// <summary>The shopper already holds as many units as the product's purchase limit allows (409 limit_reached).</summary>
-    LimitReached,
-    InProgress,
-    RateLimited,
-    Refused,
-    Invalid,
-    Failed,
-    Unreachable,
-}
 
 /// <summary>What the API answered to <c>POST /order</c> (status and body as sent), or that it could not be reached.</summary>
 public sealed record ApiOrderReply(int StatusCode, string Body, TimeSpan? RetryAfter)
@@ -25,19 +10,9 @@ public sealed record ApiOrderReply(int StatusCode, string Body, TimeSpan? RetryA
 
     public static ApiOrderReply Unreachable { get; } = new(UnreachableStatus, "", null);
 
-    public OrderOutcome Outcome => StatusCode switch
-    {
-        UnreachableStatus => OrderOutcome.Unreachable,
-        200 when Field("status") == "ignored" => OrderOutcome.Duplicate,
-        200 => OrderOutcome.Accepted,
-        (int)HttpStatusCode.Found => OrderOutcome.RateLimited,
-        409 when Field("status") == "limit_reached" => OrderOutcome.LimitReached,
-        409 => OrderOutcome.SoldOut,
-        429 => OrderOutcome.InProgress,
-        401 or 403 => OrderOutcome.Refused,
-        >= 400 and < 500 => OrderOutcome.Invalid,
-        _ => OrderOutcome.Failed,
-    };
+    public OrderOutcome Outcome => StatusCode == UnreachableStatus
+        ? OrderOutcome.Unreachable
+        : OrderOutcomes.FromAnswer(StatusCode, Field("status"));
 
     /// <summary>Worth asking again later with the same idempotency key (the API said so, or did not answer).</summary>
     public bool IsRetryable => Outcome is OrderOutcome.InProgress or OrderOutcome.RateLimited

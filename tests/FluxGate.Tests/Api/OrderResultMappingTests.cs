@@ -1,3 +1,4 @@
+using FluxGate.Contracts;
 using System.Text.Json;
 using FluxGate.Api.Http;
 using FluxGate.Api.Options;

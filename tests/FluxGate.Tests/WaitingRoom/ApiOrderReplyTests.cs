@@ -1,3 +1,4 @@
+using FluxGate.Contracts;
 using FluxGate.WaitingRoom.Ordering;
 
 namespace FluxGate.Tests.WaitingRoom;

@@ -1,18 +1,8 @@
+using FluxGate.Contracts;
+
 namespace FluxGate.Api.Orders;
 
 /// <summary>The end of one order's journey, before it becomes an HTTP answer.</summary>
-public enum OrderOutcome
-{
-    Accepted,
-    Duplicate,
-    InProgress,
-    SoldOut,
-    RateLimited,
-    AdmissionAlreadyUsed,
-    LimitReached,
-    Failed,
-}
-
 public readonly record struct OrderResult(OrderOutcome Outcome, Guid OrderId = default)
 {
     /// <summary>Metric tag value.</summary>
