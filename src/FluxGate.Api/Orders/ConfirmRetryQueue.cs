@@ -12,7 +12,9 @@ namespace FluxGate.Api.Orders;
 /// </summary>
 /// <remarks>
 /// Bounded: <see cref="RetryFor"/> is far longer than a Redis stall of tens of seconds; past it, or if the api stops
-/// first, the reconciler resolves the reservation from PostgreSQL.
+/// first, the reconciler resolves the reservation from PostgreSQL. A queue of its own, not a Polly retry per confirm: the
+/// confirms that wait are retried together, in rounds, each with its own deadline, so an outage costs one timer, not one
+/// pending retry per order.
 /// </remarks>
 public sealed partial class ConfirmRetryQueue : BackgroundService
 {

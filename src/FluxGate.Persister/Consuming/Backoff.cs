@@ -1,6 +1,9 @@
 namespace FluxGate.Persister.Consuming;
 
-/// <summary>Exponential backoff with a cap and ±20 % jitter, so a fleet of persisters does not retry in step.</summary>
+/// <summary>
+/// Exponential backoff with a cap and ±20 % jitter, so a fleet of persisters does not retry in step: the write retry's,
+/// whose wait polls Kafka (<see cref="OrdersConsumer"/>); the other retries are Polly's.
+/// </summary>
 public sealed class Backoff(TimeSpan initial, TimeSpan max)
 {
     public TimeSpan Delay(int attempt, Random? random = null)

@@ -6,6 +6,8 @@ using FluxGate.Persister.Diagnostics;
 using FluxGate.Storage.Schema;
 using FluxGate.Persister.Writing;
 using Microsoft.Extensions.Options;
+using Polly;
+using Polly.Retry;
 
 namespace FluxGate.Persister.Consuming;
 
@@ -36,65 +38,78 @@ public sealed partial class OrdersConsumer(
     private readonly PendingBatch _pending = new();
     private readonly BatchTracing _tracing = new(options.Value.Topic, options.Value.GroupId);
     private readonly PartitionBook _partitions = new();
+    // The write retry's own back-off, not Polly's: between attempts it keeps polling the paused consumer on this thread
+    // (WaitServingTheGroup), which a retry strategy's delay cannot do.
     private readonly Backoff _backoff = new(
         TimeSpan.FromMilliseconds(options.Value.RetryInitialDelayMs), TimeSpan.FromMilliseconds(options.Value.RetryMaxDelayMs));
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        for (var restart = 1; ; restart++)
-        {
-            try
+        // Kafka or PostgreSQL failing the loop itself (a fatal consumer error, a timeout outside the write retry) restarts
+        // it: a new consumer resumes from the committed offsets, as a restarted process would. A bug stops the host.
+        var restarts = Retries(
+            exception => exception.IsDependencyFault(),
+            (exception, delay) =>
             {
-                await MigrateAsync(stoppingToken);
-                // Consume blocks: the loop gets a thread of its own rather than holding a pool thread hostage.
-                await Task.Factory.StartNew(() => Run(stoppingToken), stoppingToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
-                state.Enter(ConsumerPhase.Stopped);
-                return;
-            }
-            catch (Exception) when (stoppingToken.IsCancellationRequested)
-            {
-                // Stopping: a write cut short is rolled back and its messages are read again by the next owner.
-                state.Enter(ConsumerPhase.Stopped);
-                return;
-            }
-            catch (Exception exception) when (exception.IsDependencyFault())
-            {
-                // Kafka or PostgreSQL failed the loop itself (a fatal consumer error, a timeout outside the write retry):
-                // a new consumer resumes from the committed offsets, as a restarted process would.
-                var delay = _backoff.Delay(restart);
                 _partitions.Clear();
                 state.Enter(ConsumerPhase.Starting, exception.Message);
                 LogLoopRestarting(exception, delay.TotalMilliseconds);
-                await Task.Delay(delay, timeProvider, stoppingToken);
-            }
-            catch (Exception exception)
+            });
+        try
+        {
+            await restarts.ExecuteAsync(async token =>
             {
-                state.Enter(ConsumerPhase.Faulted, exception.Message);
-                LogLoopFaulted(exception);
-                throw; // a bug: the host stops; a supervisor restarts the process, which resumes from the committed offsets
-            }
+                await MigrateAsync(token);
+                // Consume blocks: the loop gets a thread of its own rather than holding a pool thread hostage.
+                await Task.Factory.StartNew(() => Run(token), token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            }, stoppingToken);
+            state.Enter(ConsumerPhase.Stopped);
+        }
+        catch (Exception) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopping: a write cut short is rolled back and its messages are read again by the next owner.
+            state.Enter(ConsumerPhase.Stopped);
+        }
+        catch (Exception exception)
+        {
+            state.Enter(ConsumerPhase.Faulted, exception.Message);
+            LogLoopFaulted(exception);
+            throw; // a bug: the host stops; a supervisor restarts the process, which resumes from the committed offsets
         }
     }
 
     private async Task MigrateAsync(CancellationToken stoppingToken)
     {
-        for (var attempt = 1; ; attempt++)
-        {
-            state.Enter(ConsumerPhase.MigratingSchema, attempt == 1 ? null : state.LastError);
-            try
+        state.Enter(ConsumerPhase.MigratingSchema);
+        var untilMigrated = Retries(
+            _ => true,
+            (exception, delay) =>
             {
-                await migrator.MigrateAsync(stoppingToken);
-                return;
-            }
-            catch (Exception exception) when (!stoppingToken.IsCancellationRequested)
-            {
-                var delay = _backoff.Delay(attempt);
                 state.Enter(ConsumerPhase.MigratingSchema, exception.Message);
-                LogMigrationFailed(exception, attempt, delay.TotalMilliseconds);
-                await Task.Delay(delay, timeProvider, stoppingToken);
-            }
-        }
+                LogMigrationFailed(exception, delay.TotalMilliseconds);
+            });
+        await untilMigrated.ExecuteAsync(async token => await migrator.MigrateAsync(token), stoppingToken);
     }
+
+    /// <summary>Retries for as long as the service runs, backing off exponentially with jitter up to the configured cap.</summary>
+    private ResiliencePipeline Retries(Func<Exception, bool> handles, Action<Exception, TimeSpan> onRetry) =>
+        new ResiliencePipelineBuilder { TimeProvider = timeProvider }
+            .AddRetry(new RetryStrategyOptions
+            {
+                ShouldHandle = arguments => ValueTask.FromResult(arguments.Outcome.Exception is { } exception
+                    && !arguments.Context.CancellationToken.IsCancellationRequested && handles(exception)),
+                MaxRetryAttempts = int.MaxValue,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = TimeSpan.FromMilliseconds(_options.RetryInitialDelayMs),
+                MaxDelay = TimeSpan.FromMilliseconds(_options.RetryMaxDelayMs),
+                OnRetry = arguments =>
+                {
+                    onRetry(arguments.Outcome.Exception!, arguments.RetryDelay);
+                    return ValueTask.CompletedTask;
+                },
+            })
+            .Build();
 
     private void Run(CancellationToken stoppingToken)
     {
@@ -369,8 +384,8 @@ public sealed partial class OrdersConsumer(
     [LoggerMessage(Level = LogLevel.Information, Message = "Consuming {Topic} in group {GroupId}: batches of up to {BatchSize} events or {BatchTimeoutMs} ms")]
     private partial void LogSubscribed(string topic, string groupId, int batchSize, int batchTimeoutMs);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Schema migration failed (attempt {Attempt}); retrying in {DelayMs:0} ms")]
-    private partial void LogMigrationFailed(Exception exception, int attempt, double delayMs);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Schema migration failed; retrying in {DelayMs:0} ms")]
+    private partial void LogMigrationFailed(Exception exception, double delayMs);
 
     [LoggerMessage(Level = LogLevel.Critical, Message = "The consumer loop stopped")]
     private partial void LogLoopFaulted(Exception exception);

@@ -54,8 +54,9 @@ public sealed class DashboardTests(ChromiumFixture chromium, ITestOutputHelper o
             // The order's trace, once every service has exported its spans (batched, about once a second).
             var trace = new Uri(dashboard, $"/traces/detail/{traceId}").ToString();
             // The dashboard names messaging spans by system and destination ("MSG kafka orders"): the api's send,
-            // then the persister's processing of the same event, in the same trace.
-            foreach (var text in new[] { "POST /order", "EVALSHA", "kafka orders", "persister" })
+            // then the persister's processing of the same event, in the same trace. The order's script call is named by
+            // the command StackExchange.Redis traces it as: EVAL, sent as EVALSHA once the server has the script.
+            foreach (var text in new[] { "POST /order", "EVAL", "kafka orders", "persister" })
             {
                 await UntilVisibleAsync(page, trace, text);
             }
