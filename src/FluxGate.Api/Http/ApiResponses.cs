@@ -1,10 +1,9 @@
+using FluxGate.Contracts;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using FluxGate.Clients;
 
 namespace FluxGate.Api.Http;
-
-public sealed record InventoryResponse(string ProductId, long Stock);
 
 /// <summary>Where an order stands: persisted in PostgreSQL, or accepted by Kafka and on its way there.</summary>
 public sealed record OrderStatusResponse(

@@ -1,3 +1,4 @@
+using FluxGate.Api.Redis;
 using System.Text.Json;
 using FluxGate.Api.Http;
 using FluxGate.Contracts;
@@ -12,7 +13,7 @@ public sealed record InitRequest(string ProductId, int Quantity, int? MaxPerCust
 {
     private const string QuantityRule = "quantity must be a non-negative integer (at most 2147483647)";
     private const string MaxPerCustomerRule = "maxPerCustomer must be a positive integer (at most 2147483647); leave it out for no limit";
-    private static readonly string StockBucketsRule = $"stockBuckets must be an integer from 1 to {Contracts.StockBuckets.Max}; leave it out for 1";
+    private static readonly string StockBucketsRule = $"stockBuckets must be an integer from 1 to {Redis.StockBuckets.Max}; leave it out for 1";
 
     /// <summary>A customer's orders spread over the buckets by their keys, and no one bucket sees them all.</summary>
     private const string LimitNeedsOneBucket = "maxPerCustomer needs stockBuckets 1: one customer's orders spread over the buckets, and no bucket could count them all";
@@ -37,7 +38,7 @@ public sealed record InitRequest(string ProductId, int Quantity, int? MaxPerCust
             if (reader.ValueTextEquals("stockBuckets"u8))
             {
                 var error = ReadInt(ref reader, minimum: 1, StockBucketsRule, out state.StockBuckets);
-                return error ?? (state.StockBuckets > Contracts.StockBuckets.Max ? ApiError.BadRequest(StockBucketsRule) : null);
+                return error ?? (state.StockBuckets > Redis.StockBuckets.Max ? ApiError.BadRequest(StockBucketsRule) : null);
             }
             return null;
         });

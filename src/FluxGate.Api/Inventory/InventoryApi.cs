@@ -1,3 +1,4 @@
+using FluxGate.Api.Redis;
 using FluxGate.Clients;
 using FluxGate.Api.Http;
 using FluxGate.Contracts;

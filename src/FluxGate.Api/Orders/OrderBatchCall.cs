@@ -1,3 +1,4 @@
+using FluxGate.Api.Redis;
 using FluxGate.ServiceDefaults.Authentication;
 using FluxGate.Api.Options;
 using FluxGate.Contracts;

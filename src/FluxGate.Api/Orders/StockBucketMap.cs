@@ -1,3 +1,4 @@
+using FluxGate.Api.Redis;
 using System.Collections.Concurrent;
 using FluxGate.Contracts;
 using StackExchange.Redis;

@@ -1,3 +1,4 @@
+using FluxGate.Api.Redis;
 using FluxGate.Storage;
 using FluxGate.Api.Orders;
 using FluxGate.Contracts;

@@ -38,6 +38,7 @@ public static class ApplicationServiceExtensions
 
         services.TryAddSingletonTimeProvider();
         services.AddSingleton<WaitingRoomMetrics>();
+        services.AddSingleton<ISaleStates, ApiSaleStates>();
         services.AddSingleton<WaitingQueue>();
         services.AddSingleton(provider =>
             new TicketHandles(provider.GetRequiredService<IOptions<AdmissionOptions>>().Value.SigningKeyBytes()!));

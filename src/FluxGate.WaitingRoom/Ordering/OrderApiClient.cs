@@ -40,6 +40,20 @@ public sealed class OrderApiClient(HttpClient http, ILogger<OrderApiClient> logg
             return ApiOrderReply.Unreachable;
         }
     }
+
+    /// <summary>Units left of <paramref name="productId"/> over all its stock buckets; null when it was never initialized.</summary>
+    /// <exception cref="HttpRequestException">The api did not answer, or answered with a failure.</exception>
+    public async Task<long?> GetStockAsync(string productId, CancellationToken cancellationToken)
+    {
+        using var response = await http.GetAsync($"/inventory/{Uri.EscapeDataString(productId)}", cancellationToken);
+        if (response.StatusCode == System.Net.HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+        response.EnsureSuccessStatusCode();
+        var inventory = await response.Content.ReadFromJsonAsync(OrderingJsonContext.Default.InventoryResponse, cancellationToken);
+        return inventory?.Stock;
+    }
 }
 
 public sealed record OrderRequest(string ProductId, string UserId);

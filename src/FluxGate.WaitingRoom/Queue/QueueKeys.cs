@@ -1,18 +1,20 @@
 using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
-using FluxGate.Contracts;
 
 namespace FluxGate.WaitingRoom.Queue;
 
-/// <summary>The waiting room's keys, all under <see cref="RedisKeys.WaitingRoomPrefix"/> (same hash tag as the product).</summary>
+/// <summary>
+/// The waiting room's keys: its own, under <c>fg:{productId}:wr:</c>. The product's hash tag keeps a line's keys in one
+/// slot of a Redis Cluster, so each script's keys are too.
+/// </summary>
 public static class QueueKeys
 {
     /// <summary>String: the last ticket handed out (INCR).</summary>
-    public static string Issued(string productId) => RedisKeys.WaitingRoomPrefix(productId) + "issued";
+    public static string Issued(string productId) => Prefix(productId) + "issued";
 
     /// <summary>Hash: the "now serving" counter as a line through time: <c>n</c> at <c>ts</c> (µs, Redis clock), moving at <c>rate</c>/s.</summary>
-    public static string Serving(string productId) => RedisKeys.WaitingRoomPrefix(productId) + "serving";
+    public static string Serving(string productId) => Prefix(productId) + "serving";
 
     /// <summary>
     /// String with TTL: the ticket of one (userId, idempotency key), so that coming back through the same 302 keeps the
@@ -21,6 +23,8 @@ public static class QueueKeys
     public static string Owner(string productId, string userId, string idempotencyKey)
     {
         var identity = Encoding.UTF8.GetBytes($"{userId.Length}:{userId}|{idempotencyKey}");
-        return RedisKeys.WaitingRoomPrefix(productId) + "owner:" + Base64Url.EncodeToString(SHA256.HashData(identity));
+        return Prefix(productId) + "owner:" + Base64Url.EncodeToString(SHA256.HashData(identity));
     }
+
+    private static string Prefix(string productId) => $"fg:{{{productId}}}:wr:";
 }

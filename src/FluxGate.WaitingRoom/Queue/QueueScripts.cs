@@ -31,46 +31,36 @@ public static class QueueScripts
           return serving
         end
 
-        -- elsewhere: "1" when another stock bucket of the product has units (the caller looked), so an empty first
-        -- bucket does not close the line.
-        local function stock_code(stock_key, elsewhere)
-          local stock = redis.call('GET', stock_key)
-          if not stock then return 2 end
-          if (tonumber(stock) or 0) <= 0 and elsewhere ~= '1' then return 1 end
-          return 0
-        end
-
         """;
 
     /// <summary>
-    /// Join. KEYS: issued, serving, stock (of the product, or of its first stock bucket)[, owner]. ARGV: rate per second,
-    /// owner TTL ms, "1" when another stock bucket has units.
-    /// With an owner key, a shopper who comes back keeps the ticket (and its TTL is renewed).
-    /// Nobody joins the line of a product that is sold out or not on sale.
+    /// Join. KEYS: issued, serving[, owner]. ARGV: rate per second, owner TTL ms, the sale's state (<see cref="SaleState"/>:
+    /// 0 open, 1 sold out, 2 not on sale, as the api says). With an owner key, a shopper who comes back keeps the ticket
+    /// (and its TTL is renewed). Nobody joins the line of a product that is sold out or not on sale.
     /// </summary>
     public const string Join = Serving + """
         local rate = tonumber(ARGV[1])
         local issued = tonumber(redis.call('GET', KEYS[1]) or '0')
         local serving = serving_now(KEYS[2], issued, rate)
-        local code = stock_code(KEYS[3], ARGV[3])
+        local code = tonumber(ARGV[3])
         local ticket = false
-        if KEYS[4] then ticket = tonumber(redis.call('GET', KEYS[4])) end
+        if KEYS[3] then ticket = tonumber(redis.call('GET', KEYS[3])) end
         if ticket and ticket <= issued then
-          redis.call('PEXPIRE', KEYS[4], ARGV[2])
+          redis.call('PEXPIRE', KEYS[3], ARGV[2])
           return {code, ticket, string.format('%.6f', serving), issued, 1}
         end
         if code ~= 0 then
           return {code, 0, string.format('%.6f', serving), issued, 0}
         end
         ticket = redis.call('INCR', KEYS[1])
-        if KEYS[4] then redis.call('SET', KEYS[4], ticket, 'PX', ARGV[2]) end
+        if KEYS[3] then redis.call('SET', KEYS[3], ticket, 'PX', ARGV[2]) end
         return {0, ticket, string.format('%.6f', serving), ticket, 0}
         """;
 
-    /// <summary>Poll. KEYS: issued, serving, stock. ARGV: rate per second, "1" when another stock bucket has units. One round trip per poll.</summary>
+    /// <summary>Poll. KEYS: issued, serving. ARGV: rate per second, the sale's state (as for a join). One round trip per poll.</summary>
     public const string Poll = Serving + """
         local issued = tonumber(redis.call('GET', KEYS[1]) or '0')
         local serving = serving_now(KEYS[2], issued, tonumber(ARGV[1]))
-        return {stock_code(KEYS[3], ARGV[2]), 0, string.format('%.6f', serving), issued, 0}
+        return {tonumber(ARGV[2]), 0, string.format('%.6f', serving), issued, 0}
         """;
 }

@@ -11,6 +11,7 @@ namespace FluxGate.WaitingRoom.Queue;
 /// <summary>The fair FIFO line of each product, kept in Redis: one script round trip per join and per poll.</summary>
 public sealed class WaitingQueue(
     IConnectionMultiplexer redis,
+    ISaleStates sales,
     IOptions<WaitingRoomOptions> options,
     WaitingRoomMetrics metrics)
 {
@@ -26,16 +27,10 @@ public sealed class WaitingQueue(
     public async Task<TicketStatus> JoinAsync(string productId, ShopperIdentity? shopper)
     {
         RedisKey[] keys = shopper is null
-            ? [QueueKeys.Issued(productId), QueueKeys.Serving(productId), FluxGate.Contracts.RedisKeys.Stock(productId)]
-            : [QueueKeys.Issued(productId), QueueKeys.Serving(productId), FluxGate.Contracts.RedisKeys.Stock(productId),
-               QueueKeys.Owner(productId, shopper.UserId, shopper.IdempotencyKey)];
-        RedisValue[] values = [Rate, (long)_options.TicketTtl.TotalMilliseconds];
-
-        var reply = await RunAsync(JoinScript, keys, values);
-        if (reply.Code == SoldOut && await OtherStockBucketsHaveUnitsAsync(productId))
-        {
-            reply = await RunAsync(JoinScript, keys, [.. values, ElsewhereHasUnits]);
-        }
+            ? [QueueKeys.Issued(productId), QueueKeys.Serving(productId)]
+            : [QueueKeys.Issued(productId), QueueKeys.Serving(productId), QueueKeys.Owner(productId, shopper.UserId, shopper.IdempotencyKey)];
+        var sale = await sales.GetAsync(productId);
+        var reply = await RunAsync(JoinScript, keys, [Rate, (long)_options.TicketTtl.TotalMilliseconds, (int)sale]);
         var status = ToStatus(productId, reply, ticket: reply.Ticket);
         metrics.Joined(status);
         return status;
@@ -44,46 +39,9 @@ public sealed class WaitingQueue(
     /// <summary>Where <paramref name="ticket"/> stands now.</summary>
     public async Task<TicketStatus> GetStatusAsync(string productId, long ticket)
     {
-        RedisKey[] keys = [QueueKeys.Issued(productId), QueueKeys.Serving(productId), FluxGate.Contracts.RedisKeys.Stock(productId)];
-        var reply = await RunAsync(PollScript, keys, [Rate]);
-        if (reply.Code == SoldOut && await OtherStockBucketsHaveUnitsAsync(productId))
-        {
-            reply = await RunAsync(PollScript, keys, [Rate, ElsewhereHasUnits]);
-        }
+        var sale = await sales.GetAsync(productId);
+        var reply = await RunAsync(PollScript, [QueueKeys.Issued(productId), QueueKeys.Serving(productId)], [Rate, (int)sale]);
         return ToStatus(productId, reply, ticket);
-    }
-
-    private const int SoldOut = 1;
-    private static readonly RedisValue ElsewhereHasUnits = "1";
-
-    /// <summary>
-    /// The scripts see the stock of the product's first bucket only (their keys share its slot). For a product split over
-    /// several stock buckets, an empty first bucket is checked against the others before the line closes: an order whose
-    /// bucket is empty is still served from another one.
-    /// </summary>
-    private async Task<bool> OtherStockBucketsHaveUnitsAsync(string productId)
-    {
-        var database = redis.GetDatabase();
-        var count = (int?)await RunReadAsync(database.HashGetAsync(FluxGate.Contracts.RedisKeys.Ledger(productId), StockBuckets.CountField)) ?? 1;
-        if (count <= 1)
-        {
-            return false;
-        }
-        var buckets = StockBuckets.Of(productId, Math.Min(count, StockBuckets.Max));
-        var stocks = await RunReadAsync(Task.WhenAll(buckets.Skip(1).Select(bucket => database.StringGetAsync(FluxGate.Contracts.RedisKeys.Stock(bucket)))));
-        return stocks.Any(stock => (long?)stock > 0);
-    }
-
-    private static async Task<T> RunReadAsync<T>(Task<T> read)
-    {
-        try
-        {
-            return await read;
-        }
-        catch (Exception exception) when (exception is RedisConnectionException or RedisTimeoutException or TimeoutException)
-        {
-            throw new QueueUnavailableException(exception);
-        }
     }
 
     private RedisValue Rate => _options.AdmissionRatePerSecond.ToString("R", CultureInfo.InvariantCulture);

@@ -1,3 +1,4 @@
+using FluxGate.Api.Redis;
 using System.Text;
 using FluxGate.Api.Inventory;
 

@@ -1,3 +1,4 @@
+using FluxGate.Api.Redis;
 using System.Diagnostics;
 using System.Globalization;
 
@@ -31,7 +32,7 @@ public sealed class ReplicatedClusterGraphFixture() : GraphFixture(Options)
     /// </summary>
     public async Task<(string Address, int ProcessId)> MasterOfAsync(string hashTag)
     {
-        var slot = FluxGate.Contracts.RedisHashSlot.Of(hashTag);
+        var slot = FluxGate.Api.Redis.RedisHashSlot.Of(hashTag);
         foreach (var node in Nodes)
         {
             if (MasterOfSlot(await RedisCliAsync(node, "cluster", "nodes"), slot) is not { } address)

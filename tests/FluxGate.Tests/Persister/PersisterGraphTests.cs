@@ -1,3 +1,4 @@
+using FluxGate.Api.Redis;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;

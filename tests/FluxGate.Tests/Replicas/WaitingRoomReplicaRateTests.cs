@@ -1,7 +1,9 @@
+using FluxGate.Api.Redis;
 using System.Collections.Concurrent;
 using System.Globalization;
 using FluxGate.Contracts;
 using FluxGate.Tests.Infrastructure;
+using FluxGate.Tests.WaitingRoom;
 using FluxGate.WaitingRoom.Options;
 using FluxGate.WaitingRoom.Queue;
 using FluxGate.WaitingRoom.Telemetry;
@@ -27,7 +29,6 @@ public sealed class WaitingRoomReplicaRateTests(RedisFixture redis)
     public async Task Two_rooms_polling_at_once_admit_at_the_configured_rate_not_twice_it()
     {
         var productId = $"wr-replicas-{Guid.NewGuid():N}";
-        await redis.Database.StringSetAsync(RedisKeys.Stock(productId), 1_000_000);
         // Two processes: a connection each, the same configured rate.
         await using var connectionA = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);
         await using var connectionB = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);
@@ -76,7 +77,7 @@ public sealed class WaitingRoomReplicaRateTests(RedisFixture redis)
     }
 
     private static WaitingQueue Room(IConnectionMultiplexer connection) =>
-        new(connection, MsOptions.Create(new WaitingRoomOptions { AdmissionRatePerSecond = Rate }), Metrics);
+        new(connection, new TestSaleStates(), MsOptions.Create(new WaitingRoomOptions { AdmissionRatePerSecond = Rate }), Metrics);
 
     /// <summary>The Redis clock (µs) and where the line stands, bracketing one poll.</summary>
     private async Task<(long Micros, long Serving)> ClockAndServingAsync(WaitingQueue room, string productId)

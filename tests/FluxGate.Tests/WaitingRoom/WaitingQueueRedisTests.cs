@@ -1,3 +1,4 @@
+using FluxGate.Api.Redis;
 using System.Globalization;
 using FluxGate.Contracts;
 using FluxGate.Tests.Infrastructure;
@@ -17,16 +18,19 @@ public class WaitingQueueRedisTests(RedisFixture redis)
     private static readonly WaitingRoomMetrics Metrics =
         new(new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>());
 
+    private readonly TestSaleStates _sales = new();
+
     private WaitingQueue Queue(double ratePerSecond, IConnectionMultiplexer? connection = null) => new(
         connection ?? redis.Connection,
+        _sales,
         MsOptions.Create(new WaitingRoomOptions { AdmissionRatePerSecond = ratePerSecond }),
         Metrics);
 
-    private async Task<string> ProductAsync(long stock = 100)
+    private Task<string> ProductAsync(SaleState sale = SaleState.Open)
     {
         var productId = $"wr-{Guid.NewGuid():N}";
-        await redis.Database.StringSetAsync(RedisKeys.Stock(productId), stock);
-        return productId;
+        _sales.Set(productId, sale);
+        return Task.FromResult(productId);
     }
 
     private async Task<long> RedisMicrosAsync()
@@ -183,12 +187,12 @@ public class WaitingQueueRedisTests(RedisFixture redis)
     [Fact]
     public async Task Sold_out_reaches_everyone_in_line_at_once_and_turns_new_arrivals_away()
     {
-        var productId = await ProductAsync(stock: 5);
+        var productId = await ProductAsync();
         var queue = Queue(ratePerSecond: 0.001);
         var waiting = await queue.JoinAsync(productId, new ShopperIdentity("carol", "k"));
         Assert.Equal(QueueState.Waiting, waiting.State);
 
-        await redis.Database.StringSetAsync(RedisKeys.Stock(productId), 0);
+        _sales.Set(productId, SaleState.SoldOut);
 
         Assert.Equal(QueueState.SoldOut, (await queue.GetStatusAsync(productId, waiting.Ticket)).State);
         Assert.Equal(QueueState.SoldOut, (await queue.JoinAsync(productId, null)).State);
@@ -199,7 +203,7 @@ public class WaitingQueueRedisTests(RedisFixture redis)
     [Fact]
     public async Task A_product_that_was_never_initialized_has_no_line()
     {
-        var productId = $"wr-{Guid.NewGuid():N}";
+        var productId = await ProductAsync(SaleState.NotOnSale);
         var status = await Queue(50).JoinAsync(productId, null);
 
         Assert.Equal(QueueState.NotOnSale, status.State);

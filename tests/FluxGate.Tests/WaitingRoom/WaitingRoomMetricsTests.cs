@@ -1,3 +1,4 @@
+using FluxGate.Api.Redis;
 using System.Diagnostics.Metrics;
 using FluxGate.Contracts;
 using FluxGate.Tests.Infrastructure;
@@ -19,9 +20,9 @@ public class WaitingRoomMetricsTests(RedisFixture redis)
         using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
         var factory = services.GetRequiredService<IMeterFactory>();
         var metrics = new WaitingRoomMetrics(factory);
-        var queue = new WaitingQueue(redis.Connection, MsOptions.Create(new WaitingRoomOptions { AdmissionRatePerSecond = 0.001 }), metrics);
+        var sales = new TestSaleStates();
+        var queue = new WaitingQueue(redis.Connection, sales, MsOptions.Create(new WaitingRoomOptions { AdmissionRatePerSecond = 0.001 }), metrics);
         var productId = $"wr-{Guid.NewGuid():N}";
-        await redis.Database.StringSetAsync(RedisKeys.Stock(productId), 10);
 
         var joins = new List<(long Value, string Outcome)>();
         var lengths = new Dictionary<string, long>();
@@ -50,7 +51,7 @@ public class WaitingRoomMetricsTests(RedisFixture redis)
         await queue.JoinAsync(productId, new ShopperIdentity("u1", "k1"));
         await queue.JoinAsync(productId, new ShopperIdentity("u2", "k2"));
         await queue.JoinAsync(productId, new ShopperIdentity("u1", "k1"));
-        await redis.Database.StringSetAsync(RedisKeys.Stock(productId), 0);
+        sales.Set(productId, SaleState.SoldOut);
         await queue.JoinAsync(productId, null);
         listener.RecordObservableInstruments();
 

@@ -1,4 +1,4 @@
-namespace FluxGate.Contracts;
+namespace FluxGate.Api.Redis;
 
 /// <summary>
 /// The Redis key schema shared by the API and the waiting room. Every key of one product carries the
@@ -85,7 +85,4 @@ public static class RedisKeys
 
     /// <summary>String: which api instance runs the reconciler now (a short lease).</summary>
     public const string ReconcilerLease = "fg:reconciler:lease";
-
-    /// <summary>Prefix of the waiting room's keys for one product (queue counters).</summary>
-    public static string WaitingRoomPrefix(string productId) => $"fg:{{{productId}}}:wr:";
 }

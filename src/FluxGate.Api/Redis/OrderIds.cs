@@ -1,4 +1,4 @@
-namespace FluxGate.Contracts;
+namespace FluxGate.Api.Redis;
 
 /// <summary>
 /// Order ids: UUIDv7 whose random bits carry the Redis Cluster hash slot of the order's stock bucket. The api's record

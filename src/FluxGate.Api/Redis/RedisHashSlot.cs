@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace FluxGate.Contracts;
+namespace FluxGate.Api.Redis;
 
 /// <summary>
 /// Redis Cluster's hash slot of a hash tag: CRC16 (XMODEM) of its UTF-8 bytes mod 16384.

@@ -1,4 +1,4 @@
-namespace FluxGate.Contracts;
+namespace FluxGate.Api.Redis;
 
 /// <summary>
 /// A product's stock split over several buckets, each with its own hash tag, so that on Redis Cluster one hot product is

@@ -1,0 +1,58 @@
+using System.Collections.Concurrent;
+using FluxGate.WaitingRoom.Queue;
+
+namespace FluxGate.WaitingRoom.Ordering;
+
+/// <summary>
+/// A product's sale state from the api (<c>GET /inventory/{productId}</c>: 404 not on sale, 0 sold out), asked at most
+/// once per <see cref="FreshFor"/> per product in this process however many shoppers join or poll. While the api does
+/// not answer, the last state it gave holds (a product never heard of counts as open: the hand-off of its order says).
+/// </summary>
+public sealed partial class ApiSaleStates(OrderApiClient api, TimeProvider time, ILogger<ApiSaleStates> logger) : ISaleStates
+{
+    /// <summary>How stale a state may be: a poll learns a sell-out within about this (the page polls every second or more).</summary>
+    public static readonly TimeSpan FreshFor = TimeSpan.FromMilliseconds(500);
+
+    private readonly ConcurrentDictionary<string, Known> _known = new();
+
+    public async ValueTask<SaleState> GetAsync(string productId, CancellationToken cancellationToken = default)
+    {
+        var now = time.GetUtcNow();
+        var known = _known.GetValueOrDefault(productId);
+        if (known is null || now - known.AskedAt >= FreshFor)
+        {
+            // One question in flight per product: whoever loses the race waits for the winner's answer. The question is
+            // not one shopper's, so no shopper's leaving cancels it (the client's timeout bounds it).
+            var before = known;
+            var asking = new Known(new Lazy<Task<SaleState>>(() => AskAsync(productId, before)), now);
+            known = before is null
+                ? _known.GetOrAdd(productId, asking)
+                : _known.TryUpdate(productId, asking, before) ? asking : _known[productId];
+        }
+        return await known.State.Value.WaitAsync(cancellationToken);
+    }
+
+    private async Task<SaleState> AskAsync(string productId, Known? before)
+    {
+        try
+        {
+            return await api.GetStockAsync(productId, CancellationToken.None) switch
+            {
+                null => SaleState.NotOnSale,
+                <= 0 => SaleState.SoldOut,
+                _ => SaleState.Open,
+            };
+        }
+        catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException)
+        {
+            var last = before is { State.IsValueCreated: true } && before.State.Value.IsCompletedSuccessfully ? before.State.Value.Result : SaleState.Open;
+            LogApiSilent(logger, productId, last, exception.Message);
+            return last;
+        }
+    }
+
+    private sealed record Known(Lazy<Task<SaleState>> State, DateTimeOffset AskedAt);
+
+    [LoggerMessage(LogLevel.Warning, "The api did not say how the sale of {ProductId} stands ({Error}); keeping {State}")]
+    private static partial void LogApiSilent(ILogger logger, string productId, SaleState state, string error);
+}
