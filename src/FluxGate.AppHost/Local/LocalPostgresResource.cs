@@ -2,15 +2,17 @@ using Npgsql;
 
 namespace FluxGate.AppHost.Local;
 
-/// <summary>A real PostgreSQL server (Debian package <c>postgresql</c>) run by Aspire as a local process.</summary>
-public sealed class LocalPostgresServerResource(string name, string script, string dataDirectory, int port)
-    : ExecutableResource(name, "bash", dataDirectory), IResourceWithConnectionString
+/// <summary>
+/// A real PostgreSQL server (Debian package <c>postgresql</c>) run by Aspire as a local process: <c>bash postgres.sh
+/// run</c> in the script's folder, its folders and port in its environment, so its command line names no path of this
+/// machine (the dashboard shows it).
+/// </summary>
+public sealed class LocalPostgresServerResource(string name, string scriptDirectory, int port)
+    : ExecutableResource(name, "bash", scriptDirectory), IResourceWithConnectionString
 {
     public const string PrimaryEndpointName = "tcp";
 
     public int Port { get; } = port;
-
-    internal string Script { get; } = script;
 
     public EndpointReference PrimaryEndpoint => new(this, PrimaryEndpointName);
 
@@ -47,20 +49,25 @@ public static class LocalPostgresExtensions
         string name, string dataDirectory, int port)
     {
         var binDirectory = FindBinDirectory();
-        var script = Path.Combine(AppContext.BaseDirectory, "Local", "postgres.sh");
+        var scriptDirectory = Path.Combine(AppContext.BaseDirectory, "Local");
         Directory.CreateDirectory(dataDirectory);
 
-        var init = builder.AddExecutable($"{name}-init", "bash", dataDirectory, script, "init", binDirectory, dataDirectory)
+        var init = builder.AddExecutable($"{name}-init", "bash", scriptDirectory, "postgres.sh", "init")
+            .WithEnvironment("POSTGRES_BIN", binDirectory)
+            .WithEnvironment("POSTGRES_FOLDER", dataDirectory)
             .WithIconName("DatabaseArrowUp")
             .ExcludeFromManifest();
 
-        var server = new LocalPostgresServerResource(name, script, dataDirectory, port);
+        var server = new LocalPostgresServerResource(name, scriptDirectory, port);
         var healthCheckKey = $"{name}_check";
         builder.Services.AddHealthChecks().AddNpgSql(server.ConnectionStringFor("postgres"), name: healthCheckKey);
 
         var serverBuilder = builder.AddResource(server)
             .WithEndpoint(port: port, targetPort: port, scheme: "tcp", name: LocalPostgresServerResource.PrimaryEndpointName, isProxied: false)
-            .WithArgs(script, "run", binDirectory, dataDirectory, port.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .WithArgs("postgres.sh", "run")
+            .WithEnvironment("POSTGRES_BIN", binDirectory)
+            .WithEnvironment("POSTGRES_FOLDER", dataDirectory)
+            .WithEnvironment("POSTGRES_PORT", port.ToString(System.Globalization.CultureInfo.InvariantCulture))
             .WithEnvironment("LC_ALL", "C.UTF-8")
             .WaitForCompletion(init)
             .WithHealthCheck(healthCheckKey)

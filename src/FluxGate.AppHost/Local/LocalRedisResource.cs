@@ -36,7 +36,7 @@ public static class LocalRedisExtensions
             .WithArgs(
                 "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 "--bind", "127.0.0.1",
-                "--dir", dataDirectory,
+                "--dir", ".", // its working folder, the data folder: the dashboard shows no path of this machine
                 "--daemonize", "no",
                 "--logfile", "",
                 "--save", "",

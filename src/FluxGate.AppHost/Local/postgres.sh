@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The AppHost's local PostgreSQL (a development server: trust authentication on loopback, no fsync).
-#   postgres.sh init <bin folder> <folder>         makes the cluster in <folder>/data once; clears a killed server's locks
-#   postgres.sh run  <bin folder> <folder> <port>  runs the server in the foreground
-# PostgreSQL refuses to run as root: as root, both run as the postgres user on folders handed over to it.
+#   postgres.sh init   makes the cluster in $POSTGRES_FOLDER/data once; clears a killed server's locks
+#   postgres.sh run    runs the server in the foreground on $POSTGRES_PORT
+# $POSTGRES_BIN is the server's bin folder. The folders come from the environment, not the command line, which the
+# dashboard shows. PostgreSQL refuses to run as root: as root, both run as the postgres user on folders handed over to it.
 set -euo pipefail
-command=$1 bin=$2 folder=$3
+command=$1 bin=$POSTGRES_BIN folder=$POSTGRES_FOLDER
 cluster=$folder/data
 socket=$folder/run
 
@@ -44,7 +45,7 @@ init)
     fi
     ;;
 run)
-    port=$4
+    port=$POSTGRES_PORT
     cd "$folder"
     server_command=("$bin/postgres" -D "$cluster" -p "$port" -k "$socket"
         -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c max_connections=300)

@@ -10,7 +10,7 @@ namespace FluxGate.Tests.AppHost;
 /// <summary>
 /// The dashboard is the window on a running FluxGate: a shopper's order, followed in headless Chromium from the
 /// resources page to its trace (api → Redis → Kafka → persister). Screenshots go to <c>FLUXGATE_SCREENSHOTS</c>
-/// (the README's come from here: <c>FLUXGATE_SCREENSHOTS=docs/images ./test.sh --filter DashboardTests</c>), else
+/// (the README's come from here: <c>FLUXGATE_SCREENSHOTS=$PWD/docs/images ./test.sh --filter DashboardTests</c>), else
 /// to TestResults/.
 /// </summary>
 public sealed class DashboardTests(ChromiumFixture chromium, ITestOutputHelper output) : IClassFixture<ChromiumFixture>, IDisposable
