@@ -15,9 +15,9 @@ namespace FluxGate.Persister.Consuming;
 /// Reads the orders topic in batches and lands each batch in PostgreSQL before committing its offsets.
 /// </summary>
 /// <remarks>
-/// One dedicated thread owns the Kafka consumer (Consume blocks, and the rebalance callbacks run inside it),
-/// the pending batch and the writes. While a write fails the thread keeps polling with every partition paused:
-/// the group still sees it alive and can rebalance, yet nothing new is consumed until the batch has landed.
+/// One dedicated thread owns the Kafka consumer (Consume blocks, and the rebalance callbacks run inside it), the
+/// pending batch and the writes: <see cref="BatchAssembly"/> fills the batch, <see cref="WriteRetry"/> lands it,
+/// this commits its offsets; <see cref="PartitionBook"/> keeps the partitions, Diagnostics/ reports.
 /// </remarks>
 public sealed partial class OrdersConsumer(
     KafkaConnection kafka,
@@ -30,18 +30,12 @@ public sealed partial class OrdersConsumer(
     TimeProvider timeProvider,
     ILogger<OrdersConsumer> logger) : BackgroundService
 {
-    private static readonly TimeSpan IdlePoll = TimeSpan.FromSeconds(1);
-    private static readonly TimeSpan PausedPoll = TimeSpan.FromMilliseconds(200);
     private static readonly TimeSpan WatermarkQueryTimeout = TimeSpan.FromSeconds(5);
 
     private readonly PersisterOptions _options = options.Value;
     private readonly PendingBatch _pending = new();
     private readonly BatchTracing _tracing = new(options.Value.Topic, options.Value.GroupId);
     private readonly PartitionBook _partitions = new();
-    // The write retry's own back-off, not Polly's: between attempts it keeps polling the paused consumer on this thread
-    // (WaitServingTheGroup), which a retry strategy's delay cannot do.
-    private readonly Backoff _backoff = new(
-        TimeSpan.FromMilliseconds(options.Value.RetryInitialDelayMs), TimeSpan.FromMilliseconds(options.Value.RetryMaxDelayMs));
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -113,6 +107,10 @@ public sealed partial class OrdersConsumer(
 
     private void Run(CancellationToken stoppingToken)
     {
+        var assembly = new BatchAssembly(_options, _pending, _tracing, gaps, metrics, timeProvider, logger);
+        var retry = new WriteRetry(writer, _pending, _tracing, state, metrics,
+            new Backoff(TimeSpan.FromMilliseconds(_options.RetryInitialDelayMs), TimeSpan.FromMilliseconds(_options.RetryMaxDelayMs)),
+            timeProvider, logger);
         using var consumer = BuildConsumer();
         consumer.Subscribe(_options.Topic);
         state.Enter(ConsumerPhase.Consuming);
@@ -122,10 +120,10 @@ public sealed partial class OrdersConsumer(
             while (!stoppingToken.IsCancellationRequested)
             {
                 state.Beat();
-                Fill(consumer, stoppingToken);
-                if (_pending.Count > 0 && (_pending.Count >= _options.BatchSize || LingerElapsed()))
+                assembly.Fill(consumer, stoppingToken);
+                if (assembly.IsReady)
                 {
-                    Land(consumer, stoppingToken);
+                    Land(consumer, retry, stoppingToken);
                 }
                 SampleLag(consumer);
             }
@@ -164,59 +162,13 @@ public sealed partial class OrdersConsumer(
             .Build();
     }
 
-    /// <summary>Reads until the batch is full, its linger has run out, or (with nothing pending) the idle poll ends.</summary>
-    private void Fill(IConsumer<byte[]?, byte[]?> consumer, CancellationToken stoppingToken)
-    {
-        var consumed = 0;
-        try
-        {
-            while (_pending.Count < _options.BatchSize && !stoppingToken.IsCancellationRequested)
-            {
-                var timeout = _pending.Count == 0 ? IdlePoll : RemainingLinger();
-                var result = consumer.Consume(timeout);
-                if (result is null)
-                {
-                    if (_pending.Count == 0 || LingerElapsed())
-                    {
-                        return;
-                    }
-                    continue;
-                }
-                gaps.Taken(consumer, result.TopicPartitionOffset);
-                _pending.Add(OrderMessageDecoder.Decode(result), timeProvider.GetUtcNow());
-                _tracing.Taken(result);
-                consumed++;
-            }
-        }
-        catch (ConsumeException exception) when (!exception.Error.IsFatal)
-        {
-            LogConsumeFailed(exception.Error.Code, exception.Error.Reason);
-            stoppingToken.WaitHandle.WaitOne(PausedPoll); // e.g. the topic does not exist yet: do not spin
-        }
-        finally
-        {
-            if (consumed > 0)
-            {
-                metrics.Consumed(consumed);
-            }
-        }
-    }
-
-    private TimeSpan RemainingLinger()
-    {
-        var remaining = _pending.StartedAt + _options.BatchTimeout - timeProvider.GetUtcNow();
-        return remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero;
-    }
-
-    private bool LingerElapsed() => RemainingLinger() == TimeSpan.Zero;
-
     /// <summary>Writes the pending batch until it lands, then commits its offsets; all of it inside the batch's span.</summary>
-    private void Land(IConsumer<byte[]?, byte[]?> consumer, CancellationToken stoppingToken)
+    private void Land(IConsumer<byte[]?, byte[]?> consumer, WriteRetry retry, CancellationToken stoppingToken)
     {
         _tracing.BatchStarted(_pending.Count);
         try
         {
-            WriteAndCommit(consumer, stoppingToken);
+            WriteAndCommit(consumer, retry, stoppingToken);
         }
         finally
         {
@@ -224,10 +176,10 @@ public sealed partial class OrdersConsumer(
         }
     }
 
-    private void WriteAndCommit(IConsumer<byte[]?, byte[]?> consumer, CancellationToken stoppingToken)
+    private void WriteAndCommit(IConsumer<byte[]?, byte[]?> consumer, WriteRetry retry, CancellationToken stoppingToken)
     {
         var started = Stopwatch.GetTimestamp();
-        var outcome = WriteUntilLanded(consumer, stoppingToken);
+        var outcome = retry.WriteUntilLanded(consumer, () => SampleLag(consumer), stoppingToken);
         if (outcome is null)
         {
             return; // every partition of the batch was revoked while it was being retried
@@ -252,87 +204,6 @@ public sealed partial class OrdersConsumer(
         var duration = Stopwatch.GetElapsedTime(started);
         metrics.Landed(outcome, duration);
         BatchReport.Landed(logger, outcome, duration);
-    }
-
-    private BatchOutcome? WriteUntilLanded(IConsumer<byte[]?, byte[]?> consumer, CancellationToken stoppingToken)
-    {
-        var paused = false;
-        try
-        {
-            for (var attempt = 1; ; attempt++)
-            {
-                stoppingToken.ThrowIfCancellationRequested();
-                if (_pending.Count == 0)
-                {
-                    return null;
-                }
-                try
-                {
-                    var outcome = writer.Write(_pending.Messages);
-                    if (paused)
-                    {
-                        state.Enter(ConsumerPhase.Consuming);
-                        LogWriteRecovered(attempt);
-                    }
-                    return outcome;
-                }
-                catch (Exception exception) when (!stoppingToken.IsCancellationRequested)
-                {
-                    var delay = _backoff.Delay(attempt);
-                    state.Enter(ConsumerPhase.RetryingWrite, exception.Message);
-                    metrics.WriteRetried();
-                    _tracing.WriteFailed(exception);
-                    LogWriteFailed(exception, _pending.Count, attempt, delay.TotalMilliseconds);
-                    if (!paused)
-                    {
-                        consumer.Pause(consumer.Assignment);
-                        paused = true;
-                    }
-                    WaitServingTheGroup(consumer, delay, stoppingToken);
-                }
-            }
-        }
-        finally
-        {
-            if (paused)
-            {
-                consumer.Resume(consumer.Assignment);
-            }
-        }
-    }
-
-    /// <summary>
-    /// Waits out a retry delay while still polling, so heartbeats, the poll interval and rebalances go on. The
-    /// partitions are paused; a message that still arrives (prefetched, or from a partition assigned meanwhile) is
-    /// put back by seeking to it, to be read again after the batch has landed.
-    /// </summary>
-    private void WaitServingTheGroup(IConsumer<byte[]?, byte[]?> consumer, TimeSpan delay, CancellationToken stoppingToken)
-    {
-        var until = timeProvider.GetUtcNow() + delay;
-        while (!stoppingToken.IsCancellationRequested && _pending.Count > 0)
-        {
-            state.Beat();
-            SampleLag(consumer); // an outage is when the lag matters most
-            var remaining = until - timeProvider.GetUtcNow();
-            if (remaining <= TimeSpan.Zero)
-            {
-                return;
-            }
-            try
-            {
-                var result = consumer.Consume(remaining < PausedPoll ? remaining : PausedPoll);
-                if (result is not null)
-                {
-                    consumer.Seek(result.TopicPartitionOffset);
-                    consumer.Pause([result.TopicPartition]);
-                }
-            }
-            catch (ConsumeException exception) when (!exception.Error.IsFatal)
-            {
-                LogConsumeFailed(exception.Error.Code, exception.Error.Reason);
-                stoppingToken.WaitHandle.WaitOne(PausedPoll);
-            }
-        }
     }
 
     private void OnAssigned(IConsumer<byte[]?, byte[]?> consumer, List<TopicPartition> partitions)
@@ -393,17 +264,8 @@ public sealed partial class OrdersConsumer(
     [LoggerMessage(Level = LogLevel.Error, Message = "The consumer loop failed on a dependency; restarting it in {DelayMs:0} ms")]
     private partial void LogLoopRestarting(Exception exception, double delayMs);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Writing a batch of {Count} messages failed (attempt {Attempt}); retrying in {DelayMs:0} ms with consumption paused")]
-    private partial void LogWriteFailed(Exception exception, int count, int attempt, double delayMs);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "The batch landed after {Attempts} attempts; consuming again")]
-    private partial void LogWriteRecovered(int attempts);
-
     [LoggerMessage(Level = LogLevel.Warning, Message = "Committing offsets failed ({Code}: {Reason}); the batch is persisted and a re-read will be skipped")]
     private partial void LogCommitFailed(ErrorCode code, string reason);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Consume failed ({Code}: {Reason})")]
-    private partial void LogConsumeFailed(ErrorCode code, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Assigned {Count} partitions: {Partitions}")]
     private partial void LogAssigned(int count, string partitions);

@@ -20,6 +20,10 @@ internal static partial class KafkaClientLog
         }
     }
 
+    /// <summary>A poll that failed without ending the consumer (e.g. the topic does not exist yet).</summary>
+    public static void ConsumeFailed(ILogger logger, ConsumeException exception) =>
+        LogConsumeFailed(logger, exception.Error.Code, exception.Error.Reason);
+
     private static LogLevel ToLogLevel(SyslogLevel level) => level switch
     {
         SyslogLevel.Emergency or SyslogLevel.Alert or SyslogLevel.Critical => LogLevel.Critical,
@@ -34,6 +38,9 @@ internal static partial class KafkaClientLog
 
     [LoggerMessage(Level = LogLevel.Critical, Message = "Kafka fatal error: {Code}: {Reason}")]
     private static partial void LogKafkaFatal(ILogger logger, ErrorCode code, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Consume failed ({Code}: {Reason})")]
+    private static partial void LogConsumeFailed(ILogger logger, ErrorCode code, string reason);
 
     [LoggerMessage(Message = "librdkafka {Facility}: {Message}")]
     private static partial void LogLibrdkafka(ILogger logger, LogLevel level, string facility, string message);
