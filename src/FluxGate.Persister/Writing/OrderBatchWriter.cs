@@ -191,9 +191,15 @@ public sealed class OrderBatchWriter(NpgsqlDataSource dataSource)
                     orders.Select(order => (string?)order.IdempotencyKey).ToArray(),
                     orders.Select(order => order.AcceptedAt.UtcDateTime).ToArray(),
                     orders.Select(order => order.SignedIn).ToArray()),
+            },
+        })
+        {
+            // Most batches hold no cancel: their two statements are sent only when one does.
+            if (cancels.Count > 0)
+            {
                 // Read after the insert: a cancel may follow its order within the same batch.
-                Command("SELECT id, product_id FROM orders WHERE id = ANY($1)", cancels.Select(cancel => cancel.OrderId).ToArray()),
-                Command(
+                apply.BatchCommands.Add(Command("SELECT id, product_id FROM orders WHERE id = ANY($1)", cancels.Select(cancel => cancel.OrderId).ToArray()));
+                apply.BatchCommands.Add(Command(
                     """
                     UPDATE orders AS o SET status = 'cancelled'
                     FROM unnest($1::uuid[], $2::text[]) AS c(id, product_id)
@@ -201,11 +207,9 @@ public sealed class OrderBatchWriter(NpgsqlDataSource dataSource)
                     RETURNING o.id
                     """,
                     cancels.Select(cancel => cancel.OrderId).ToArray(),
-                    cancels.Select(cancel => cancel.ProductId).ToArray()),
-            },
-        })
-        using (var reader = PrepareAndRead(apply))
-        {
+                    cancels.Select(cancel => cancel.ProductId).ToArray()));
+            }
+            using var reader = PrepareAndRead(apply);
             while (reader.Read())
             {
                 current.Add(new ProductStock(reader.GetString(0), reader.GetInt32(1), reader.GetInt32(2),
@@ -216,15 +220,18 @@ public sealed class OrderBatchWriter(NpgsqlDataSource dataSource)
             {
                 inserted.Add(reader.GetGuid(0));
             }
-            reader.NextResult();
-            while (reader.Read())
+            if (cancels.Count > 0)
             {
-                cancelTargets[reader.GetGuid(0)] = reader.GetString(1);
-            }
-            reader.NextResult();
-            while (reader.Read())
-            {
-                cancelled.Add(reader.GetGuid(0));
+                reader.NextResult();
+                while (reader.Read())
+                {
+                    cancelTargets[reader.GetGuid(0)] = reader.GetString(1);
+                }
+                reader.NextResult();
+                while (reader.Read())
+                {
+                    cancelled.Add(reader.GetGuid(0));
+                }
             }
         }
 
@@ -292,10 +299,13 @@ public sealed class OrderBatchWriter(NpgsqlDataSource dataSource)
                     changed.Select(product => product.Stock).ToArray(),
                     changed.Select(product => product.InitialStock).ToArray(),
                     changed.Select(product => product.InitializedAt?.UtcDateTime).ToArray()),
-                InsertDeadLetters(deadLetters),
             },
         })
         {
+            if (deadLetters.Count > 0)
+            {
+                finish.BatchCommands.Add(InsertDeadLetters(deadLetters));
+            }
             finish.Prepare();
             finish.ExecuteNonQuery();
         }
