@@ -174,6 +174,20 @@ public sealed class KafkaMockCluster : IDisposable, IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Kafka refuses every produce, from any client, until <see cref="EndProduceOutage"/>: each produce request makes the
+    /// broker drop the connection, so producers retry until their messages time out, as with a broker down. Unlike
+    /// <see cref="SetBrokerDown"/> it keeps the broker's port: setting a broker up binds its port again, and librdkafka
+    /// aborts the process when another process took that port meanwhile.
+    /// </summary>
+    public void StartProduceOutage() =>
+        PushRequestErrors(KafkaApiKey.Produce, Enumerable.Repeat(ErrorCode.Local_Transport, ProduceOutageRequests).ToArray());
+
+    public void EndProduceOutage() => ClearRequestErrors(KafkaApiKey.Produce);
+
+    /// <summary>Far more produce requests than an outage of minutes sees (producers back off between reconnects).</summary>
+    private const int ProduceOutageRequests = 100_000;
+
     /// <summary>Forgets the errors still queued for <paramref name="apiKey"/>.</summary>
     public void ClearRequestErrors(KafkaApiKey apiKey)
     {

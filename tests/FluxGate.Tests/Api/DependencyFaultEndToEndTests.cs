@@ -108,7 +108,7 @@ public sealed class DependencyFaultEndToEndTests(GraphFixture graph, ITestOutput
             try
             {
                 // Kafka holds the order back until the decision has been made: the key is held, the unit reserved.
-                kafka.SetBrokerDown(1);
+                kafka.StartProduceOutage();
                 var order = OrderAsync(productId, key);
                 await Eventually.UntilAsync(() => redis.GetDatabase().KeyExistsAsync(RedisKeys.Idempotency(productId, key)),
                     exists => exists, "the order is decided and waits for Kafka", TimeSpan.FromSeconds(10));
@@ -117,7 +117,7 @@ public sealed class DependencyFaultEndToEndTests(GraphFixture graph, ITestOutput
                 var stalled = Stopwatch.StartNew();
                 using (graph.App.Freeze(ResourceNames.Redis))
                 {
-                    kafka.SetBrokerUp(1); // Kafka acknowledges; the confirm then meets the stalled Redis
+                    kafka.EndProduceOutage(); // Kafka acknowledges; the confirm then meets the stalled Redis
 
                     using var response = await order;
                     var body = await AssertJsonAsync(response, HttpStatusCode.OK);
@@ -137,7 +137,7 @@ public sealed class DependencyFaultEndToEndTests(GraphFixture graph, ITestOutput
             }
             finally
             {
-                kafka.SetBrokerUp(1);
+                kafka.EndProduceOutage();
                 await graph.WaitUntilHealthyAsync();
             }
         });
@@ -191,7 +191,7 @@ public sealed class DependencyFaultEndToEndTests(GraphFixture graph, ITestOutput
             await InitAsync(productId, 5);
             var kafka = graph.App.Kafka;
 
-            kafka.SetBrokerDown(1);
+            kafka.StartProduceOutage();
             try
             {
                 using var failed = await _api.PostAsJsonAsync("/init", new { productId, quantity = 9 });
@@ -199,7 +199,7 @@ public sealed class DependencyFaultEndToEndTests(GraphFixture graph, ITestOutput
             }
             finally
             {
-                kafka.SetBrokerUp(1);
+                kafka.EndProduceOutage();
             }
 
             var inventory = await _api.GetFromJsonAsync<JsonElement>($"/inventory/{productId}");

@@ -110,7 +110,7 @@ public sealed class OrderApiEndToEndTests(GraphFixture graph) : IDisposable
         var key = Guid.NewGuid().ToString();
         var kafka = graph.App.Kafka;
 
-        kafka.SetBrokerDown(1);
+        kafka.StartProduceOutage();
         try
         {
             using var failed = await OrderAsync(productId, key);
@@ -120,7 +120,7 @@ public sealed class OrderApiEndToEndTests(GraphFixture graph) : IDisposable
         }
         finally
         {
-            kafka.SetBrokerUp(1);
+            kafka.EndProduceOutage();
         }
 
         var recovered = await Eventually.UntilAsync(
@@ -140,7 +140,7 @@ public sealed class OrderApiEndToEndTests(GraphFixture graph) : IDisposable
         var kafka = graph.App.Kafka;
         await using var redis = await ConnectionMultiplexer.ConnectAsync(graph.App.GetConnectionString("redis"));
 
-        kafka.SetBrokerDown(1);
+        kafka.StartProduceOutage();
         try
         {
             var first = OrderAsync(productId, key);
@@ -159,7 +159,7 @@ public sealed class OrderApiEndToEndTests(GraphFixture graph) : IDisposable
         }
         finally
         {
-            kafka.SetBrokerUp(1);
+            kafka.EndProduceOutage();
         }
     }
 

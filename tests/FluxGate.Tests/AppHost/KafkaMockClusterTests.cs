@@ -86,6 +86,31 @@ public sealed class KafkaMockClusterTests
     }
 
     [Fact]
+    public async Task A_produce_outage_fails_produces_and_its_end_lets_them_through()
+    {
+        await using var kafka = KafkaMockCluster.Start();
+        using var producer = new ProducerBuilder<string, string>(new ProducerConfig
+        {
+            BootstrapServers = kafka.BootstrapServers,
+            MessageTimeoutMs = 1500,
+            EnableIdempotence = true,
+        }).Build();
+        await producer.ProduceAsync("orders", new Message<string, string> { Key = "p", Value = "before" });
+
+        kafka.StartProduceOutage();
+        var failure = await Assert.ThrowsAsync<ProduceException<string, string>>(() =>
+            producer.ProduceAsync("orders", new Message<string, string> { Key = "p", Value = "during" }));
+        Assert.Equal(ErrorCode.Local_MsgTimedOut, failure.Error.Code);
+
+        kafka.EndProduceOutage();
+        var delivery = await Eventually.UntilAsync(
+            () => producer.ProduceAsync("orders", new Message<string, string> { Key = "p", Value = "after" }),
+            result => result.Status == PersistenceStatus.Persisted,
+            "a produce succeeds once the outage ends");
+        Assert.Equal("after", delivery.Message.Value);
+    }
+
+    [Fact]
     public async Task Injected_request_errors_reach_the_client_once_each()
     {
         await using var kafka = KafkaMockCluster.Start();

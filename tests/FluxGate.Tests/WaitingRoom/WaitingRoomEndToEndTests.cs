@@ -116,7 +116,7 @@ public sealed partial class WaitingRoomEndToEndTests(GraphFixture graph, ITestOu
             var stock = await shop.StockAsync(productId);
             var kafka = graph.App.Kafka;
 
-            kafka.SetBrokerDown(1);
+            kafka.StartProduceOutage();
             try
             {
                 var failed = await shop.HandOffAsync(productId, ticket, shopper.UserId, shopper.IdempotencyKey);
@@ -125,7 +125,7 @@ public sealed partial class WaitingRoomEndToEndTests(GraphFixture graph, ITestOu
             }
             finally
             {
-                kafka.SetBrokerUp(1);
+                kafka.EndProduceOutage();
             }
 
             // The failed order released its ticket: the retry is a first use, not a replay.
