@@ -13,6 +13,9 @@ public sealed partial class ApiSaleStates(OrderApiClient api, TimeProvider time,
     /// <summary>How stale a state may be: a poll learns a sell-out within about this (the page polls every second or more).</summary>
     public static readonly TimeSpan FreshFor = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>Products remembered at most: a client that joins the lines of a million made-up products grows no cache.</summary>
+    public const int MaxProducts = 10_000;
+
     private readonly ConcurrentDictionary<string, Known> _known = new();
 
     public async ValueTask<SaleState> GetAsync(string productId, CancellationToken cancellationToken = default)
@@ -25,11 +28,27 @@ public sealed partial class ApiSaleStates(OrderApiClient api, TimeProvider time,
             // not one shopper's, so no shopper's leaving cancels it (the client's timeout bounds it).
             var before = known;
             var asking = new Known(new Lazy<Task<SaleState>>(() => AskAsync(productId, before)), now);
-            known = before is null
-                ? _known.GetOrAdd(productId, asking)
-                : _known.TryUpdate(productId, asking, before) ? asking : _known[productId];
+            if (before is null && _known.Count >= MaxProducts)
+            {
+                Forget(now);
+            }
+            known = before is not null
+                ? _known.TryUpdate(productId, asking, before) ? asking : _known[productId]
+                : _known.Count < MaxProducts ? _known.GetOrAdd(productId, asking) : asking;
         }
         return await known.State.Value.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>Drops what is stale anyway; a product asked again is asked of the api again.</summary>
+    private void Forget(DateTimeOffset now)
+    {
+        foreach (var (productId, known) in _known)
+        {
+            if (now - known.AskedAt >= FreshFor)
+            {
+                _known.TryRemove(new KeyValuePair<string, Known>(productId, known));
+            }
+        }
     }
 
     private async Task<SaleState> AskAsync(string productId, Known? before)

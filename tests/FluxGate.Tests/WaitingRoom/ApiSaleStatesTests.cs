@@ -59,6 +59,25 @@ public sealed class ApiSaleStatesTests
         Assert.Equal(SaleState.Open, await sales.GetAsync("never-heard-of"));
     }
 
+    [Fact]
+    public async Task Made_up_products_grow_no_cache_beyond_its_bound()
+    {
+        var api = new StubApi();
+        var clock = new ManualClock();
+        var sales = Sales(api, clock);
+        for (var i = 0; i < ApiSaleStates.MaxProducts + 50; i++)
+        {
+            Assert.Equal(SaleState.NotOnSale, await sales.GetAsync($"made-up-{i}"));
+        }
+        Assert.Equal(ApiSaleStates.MaxProducts + 50, api.AskedInAll);
+
+        clock.Advance(ApiSaleStates.FreshFor);
+        api.Answer("p", HttpStatusCode.OK, """{"productId":"p","stock":1}""");
+        Assert.Equal(SaleState.Open, await sales.GetAsync("p")); // the stale entries made room
+        Assert.Equal(SaleState.Open, await sales.GetAsync("p"));
+        Assert.Equal(1, api.Asked("p"));
+    }
+
     private static ApiSaleStates Sales(StubApi api, TimeProvider clock) =>
         new(new OrderApiClient(new HttpClient(api) { BaseAddress = new Uri("http://api") }, NullLogger<OrderApiClient>.Instance),
             clock, NullLogger<ApiSaleStates>.Instance);
@@ -76,6 +95,17 @@ public sealed class ApiSaleStatesTests
             }
         }
 
+        public int AskedInAll
+        {
+            get
+            {
+                lock (_answers)
+                {
+                    return _asked.Values.Sum();
+                }
+            }
+        }
+
         public int Asked(string productId)
         {
             lock (_answers)
@@ -86,7 +116,11 @@ public sealed class ApiSaleStatesTests
 
         protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
-            await Task.Delay(20, cancellationToken); // long enough for the other shoppers to arrive while it is asked
+            await Task.Yield();
+            if (request.RequestUri!.AbsolutePath.StartsWith("/inventory/p", StringComparison.Ordinal))
+            {
+                await Task.Delay(20, cancellationToken); // long enough for the other shoppers to arrive while it is asked
+            }
             var productId = request.RequestUri!.AbsolutePath["/inventory/".Length..];
             (HttpStatusCode Status, string Body) answer;
             lock (_answers)
