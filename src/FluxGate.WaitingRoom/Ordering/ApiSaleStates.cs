@@ -32,8 +32,9 @@ public sealed partial class ApiSaleStates(OrderApiClient api, TimeProvider time,
             {
                 Forget(now);
             }
+            // The entry may have been replaced (another shopper asked first) or dropped as stale meanwhile.
             known = before is not null
-                ? _known.TryUpdate(productId, asking, before) ? asking : _known[productId]
+                ? _known.TryUpdate(productId, asking, before) ? asking : _known.GetValueOrDefault(productId) ?? asking
                 : _known.Count < MaxProducts ? _known.GetOrAdd(productId, asking) : asking;
         }
         return await known.State.Value.WaitAsync(cancellationToken);
