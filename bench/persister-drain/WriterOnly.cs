@@ -5,8 +5,8 @@ using Confluent.Kafka;
 using FluxGate.AppHost;
 using FluxGate.Contracts;
 using FluxGate.Persister.Decoding;
-using FluxGate.Storage.Schema;
 using FluxGate.Persister.Writing;
+using FluxGate.Storage.Schema;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 

@@ -26,6 +26,7 @@ catch (ArgumentException exception)
     return;
 }
 
+// Read before the builder exists, which takes the dashboard only as an option; every later use reads this one value.
 var dashboard = new ConfigurationBuilder().AddEnvironmentVariables().AddCommandLine(switches).Build()
     .GetValue($"{FluxGateHostOptions.Section}:{nameof(FluxGateHostOptions.Dashboard)}", true);
 var builder = DistributedApplication.CreateBuilder(new DistributedApplicationOptions
@@ -35,7 +36,7 @@ var builder = DistributedApplication.CreateBuilder(new DistributedApplicationOpt
     EnableResourceLogging = !dashboard,
 });
 var options = builder.Configuration.GetSection(FluxGateHostOptions.Section).Get<FluxGateHostOptions>() ?? new();
-if (!options.Dashboard)
+if (!dashboard)
 {
     builder.WithResourceOutputOnConsole();
 }

@@ -1,8 +1,8 @@
 using FluxGate.Persister;
 using FluxGate.Persister.Consuming;
 using FluxGate.Persister.Diagnostics;
-using FluxGate.Storage.Schema;
 using FluxGate.Persister.Writing;
+using FluxGate.Storage.Schema;
 using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.Hosting;

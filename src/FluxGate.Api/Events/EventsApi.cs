@@ -1,7 +1,7 @@
-using FluxGate.Clients;
 using System.Net.WebSockets;
 using System.Text.Json;
 using FluxGate.Api.Http;
+using FluxGate.Clients;
 using FluxGate.Contracts;
 
 namespace FluxGate.Api.Events;

@@ -1,7 +1,7 @@
-using FluxGate.Contracts;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using FluxGate.Clients;
+using FluxGate.Contracts;
 
 namespace FluxGate.Api.Http;
 

@@ -1,6 +1,6 @@
-using FluxGate.Contracts;
-using FluxGate.Clients;
 using FluxGate.Api.Orders;
+using FluxGate.Clients;
+using FluxGate.Contracts;
 using FluxGate.ServiceDefaults.Authentication;
 using Microsoft.AspNetCore.Http.HttpResults;
 

@@ -1,5 +1,5 @@
-using FluxGate.Clients;
 using System.Text.Json;
+using FluxGate.Clients;
 
 namespace FluxGate.Api.Http;
 

@@ -1,6 +1,6 @@
-using FluxGate.Api.Redis;
 using System.Text.Json;
 using FluxGate.Api.Http;
+using FluxGate.Api.Redis;
 using FluxGate.Contracts;
 
 namespace FluxGate.Api.Inventory;

@@ -1,6 +1,6 @@
+using FluxGate.Api.Http;
 using FluxGate.Api.Redis;
 using FluxGate.Clients;
-using FluxGate.Api.Http;
 using FluxGate.Contracts;
 using Microsoft.AspNetCore.Http.HttpResults;
 

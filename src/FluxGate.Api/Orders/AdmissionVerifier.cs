@@ -1,6 +1,6 @@
-using FluxGate.ServiceDefaults.Authentication;
 using FluxGate.Api.Options;
 using FluxGate.Contracts;
+using FluxGate.ServiceDefaults.Authentication;
 using Microsoft.Extensions.Options;
 
 namespace FluxGate.Api.Orders;

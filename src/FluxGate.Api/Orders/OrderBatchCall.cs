@@ -1,7 +1,6 @@
+using FluxGate.Api.Options;
 using FluxGate.Api.Redis;
 using FluxGate.ServiceDefaults.Authentication;
-using FluxGate.Api.Options;
-using FluxGate.Contracts;
 using StackExchange.Redis;
 
 namespace FluxGate.Api.Orders;

@@ -1,8 +1,8 @@
-using FluxGate.ServiceDefaults.Authentication;
 using System.Collections.Concurrent;
 using FluxGate.Api.Options;
 using FluxGate.Api.Redis;
 using FluxGate.Contracts;
+using FluxGate.ServiceDefaults.Authentication;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 

@@ -1,7 +1,7 @@
-using FluxGate.Clients;
 using System.Diagnostics;
 using FluxGate.Api.Http;
 using FluxGate.Api.Telemetry;
+using FluxGate.Clients;
 using FluxGate.Contracts;
 using FluxGate.ServiceDefaults.Authentication;
 using Microsoft.AspNetCore.Http.HttpResults;

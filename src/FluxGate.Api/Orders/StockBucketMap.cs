@@ -1,6 +1,5 @@
-using FluxGate.Api.Redis;
 using System.Collections.Concurrent;
-using FluxGate.Contracts;
+using FluxGate.Api.Redis;
 using StackExchange.Redis;
 
 namespace FluxGate.Api.Orders;

@@ -1,5 +1,4 @@
 using FluxGate.Api.Redis;
-using FluxGate.Contracts;
 using StackExchange.Redis;
 
 namespace FluxGate.Api.Orders;

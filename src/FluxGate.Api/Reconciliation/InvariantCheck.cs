@@ -1,7 +1,7 @@
-using FluxGate.Api.Redis;
-using FluxGate.Storage;
 using FluxGate.Api.Orders;
+using FluxGate.Api.Redis;
 using FluxGate.Contracts;
+using FluxGate.Storage;
 using StackExchange.Redis;
 
 namespace FluxGate.Api.Reconciliation;

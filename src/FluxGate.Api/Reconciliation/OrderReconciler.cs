@@ -1,9 +1,8 @@
-using FluxGate.Storage;
 using FluxGate.Api.Kafka;
 using FluxGate.Api.Options;
 using FluxGate.Api.Orders;
 using FluxGate.Api.Redis;
-using FluxGate.Contracts;
+using FluxGate.Storage;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 

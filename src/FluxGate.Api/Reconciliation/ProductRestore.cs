@@ -1,7 +1,6 @@
-using FluxGate.Storage;
 using FluxGate.Api.Options;
 using FluxGate.Api.Redis;
-using FluxGate.Contracts;
+using FluxGate.Storage;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 

@@ -1,6 +1,6 @@
-using FluxGate.Storage;
 using FluxGate.Api.Options;
 using FluxGate.Api.Reconciliation;
+using FluxGate.Storage;
 
 namespace Microsoft.Extensions.Hosting;
 

@@ -1,7 +1,7 @@
-using FluxGate.Clients;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using FluxGate.Api.Http;
+using FluxGate.Clients;
 using FluxGate.Contracts;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;

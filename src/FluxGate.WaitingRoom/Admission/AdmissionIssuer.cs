@@ -1,5 +1,5 @@
-using FluxGate.ServiceDefaults.Authentication;
 using FluxGate.Contracts;
+using FluxGate.ServiceDefaults.Authentication;
 using FluxGate.WaitingRoom.Options;
 using Microsoft.Extensions.Options;
 

@@ -1,9 +1,9 @@
 using FluxGate.Clients;
 using FluxGate.Contracts;
+using FluxGate.ServiceDefaults.Authentication;
 using FluxGate.WaitingRoom.Admission;
 using FluxGate.WaitingRoom.Ordering;
 using FluxGate.WaitingRoom.Queue;
-using FluxGate.ServiceDefaults.Authentication;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace FluxGate.WaitingRoom.Apis;

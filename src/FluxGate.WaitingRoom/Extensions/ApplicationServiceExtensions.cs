@@ -1,8 +1,8 @@
-using FluxGate.Clients;
-using FluxGate.ServiceDefaults.Authentication;
 using System.Globalization;
 using System.Text;
+using FluxGate.Clients;
 using FluxGate.Contracts;
+using FluxGate.ServiceDefaults.Authentication;
 using FluxGate.WaitingRoom.Admission;
 using FluxGate.WaitingRoom.Apis;
 using FluxGate.WaitingRoom.Options;

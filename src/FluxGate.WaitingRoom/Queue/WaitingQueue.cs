@@ -3,7 +3,6 @@ using FluxGate.Clients;
 using FluxGate.WaitingRoom.Options;
 using FluxGate.WaitingRoom.Telemetry;
 using Microsoft.Extensions.Options;
-using FluxGate.Contracts;
 using StackExchange.Redis;
 
 namespace FluxGate.WaitingRoom.Queue;

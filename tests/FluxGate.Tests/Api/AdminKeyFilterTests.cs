@@ -1,6 +1,6 @@
-using FluxGate.Clients;
 using FluxGate.Api.Http;
 using FluxGate.Api.Options;
+using FluxGate.Clients;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.FileProviders;

@@ -1,11 +1,10 @@
-using FluxGate.Api.Redis;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Net.WebSockets;
 using System.Text.Json;
+using FluxGate.Api.Redis;
 using FluxGate.AppHost;
-using FluxGate.Contracts;
 using FluxGate.Tests.Infrastructure;
 using StackExchange.Redis;
 using Xunit.Abstractions;

@@ -1,6 +1,5 @@
-using FluxGate.Api.Redis;
 using FluxGate.Api.Orders;
-using FluxGate.Contracts;
+using FluxGate.Api.Redis;
 
 namespace FluxGate.Tests.Api;
 

@@ -1,6 +1,6 @@
-using FluxGate.Api.Redis;
 using System.Text;
 using FluxGate.Api.Inventory;
+using FluxGate.Api.Redis;
 
 namespace FluxGate.Tests.Api;
 

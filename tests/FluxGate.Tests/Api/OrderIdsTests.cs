@@ -1,5 +1,5 @@
-using FluxGate.Api.Redis;
 using FluxGate.Api.Orders;
+using FluxGate.Api.Redis;
 using FluxGate.Contracts;
 
 namespace FluxGate.Tests.Api;

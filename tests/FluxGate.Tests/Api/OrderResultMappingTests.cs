@@ -1,8 +1,8 @@
-using FluxGate.Contracts;
 using System.Text.Json;
 using FluxGate.Api.Http;
 using FluxGate.Api.Options;
 using FluxGate.Api.Orders;
+using FluxGate.Contracts;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.DependencyInjection;

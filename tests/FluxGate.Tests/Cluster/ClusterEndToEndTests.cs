@@ -1,9 +1,8 @@
-using FluxGate.Api.Redis;
 using System.Net;
 using System.Net.Http.Json;
 using System.Net.WebSockets;
 using System.Text.Json;
-using FluxGate.Contracts;
+using FluxGate.Api.Redis;
 using FluxGate.Tests.Infrastructure;
 using FluxGate.Tests.Recovery;
 using FluxGate.Tests.WaitingRoom;

@@ -1,6 +1,6 @@
-using FluxGate.Api.Redis;
 using System.Diagnostics;
 using System.Globalization;
+using FluxGate.Api.Redis;
 
 namespace FluxGate.Tests.Infrastructure;
 

@@ -1,7 +1,7 @@
-using FluxGate.ServiceDefaults.Authentication;
 using FluxGate.Api.Options;
 using FluxGate.Api.Orders;
 using FluxGate.Api.Redis;
+using FluxGate.ServiceDefaults.Authentication;
 using StackExchange.Redis;
 using MsOptions = Microsoft.Extensions.Options.Options;
 

@@ -1,5 +1,5 @@
-using FluxGate.Tests.Infrastructure;
 using FluxGate.Storage.Schema;
+using FluxGate.Tests.Infrastructure;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 

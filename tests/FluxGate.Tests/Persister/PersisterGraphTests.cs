@@ -1,9 +1,9 @@
-using FluxGate.Api.Redis;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using FluxGate.Contracts;
+using FluxGate.Api.Redis;
 using FluxGate.AppHost;
+using FluxGate.Contracts;
 using FluxGate.Tests.Infrastructure;
 using Npgsql;
 using StackExchange.Redis;

@@ -1,7 +1,5 @@
-using FluxGate.Api.Redis;
 using System.Collections.Concurrent;
 using System.Globalization;
-using FluxGate.Contracts;
 using FluxGate.Tests.Infrastructure;
 using FluxGate.Tests.WaitingRoom;
 using FluxGate.WaitingRoom.Options;

@@ -1,6 +1,6 @@
-using FluxGate.ServiceDefaults.Authentication;
 using System.Security.Cryptography;
 using FluxGate.Contracts;
+using FluxGate.ServiceDefaults.Authentication;
 using FluxGate.WaitingRoom.Admission;
 using FluxGate.WaitingRoom.Options;
 using MsOptions = Microsoft.Extensions.Options.Options;

@@ -1,5 +1,5 @@
-using FluxGate.ServiceDefaults.Authentication;
 using System.Security.Cryptography;
+using FluxGate.ServiceDefaults.Authentication;
 using FluxGate.WaitingRoom.Admission;
 using FluxGate.WaitingRoom.Options;
 using MsOptions = Microsoft.Extensions.Options.Options;

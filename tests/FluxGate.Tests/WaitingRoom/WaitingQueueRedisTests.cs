@@ -1,6 +1,4 @@
-using FluxGate.Api.Redis;
 using System.Globalization;
-using FluxGate.Contracts;
 using FluxGate.Tests.Infrastructure;
 using FluxGate.WaitingRoom.Options;
 using FluxGate.WaitingRoom.Queue;

@@ -1,8 +1,8 @@
-using FluxGate.AppHost;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
+using FluxGate.AppHost;
 using FluxGate.Contracts;
 using FluxGate.Tests.Infrastructure;
 using Microsoft.AspNetCore.WebUtilities;
