@@ -19,7 +19,7 @@ AREAS = [
     ("Redis (StackExchange.Redis)", re.compile(r"StackExchange\.Redis|Pipelines\.Sockets|RedisScript|OrderGate")),
     ("OpenTelemetry / Activity / metrics", re.compile(r"OpenTelemetry|System\.Diagnostics\.(Activity|DiagnosticListener|DiagNode|Metrics)|HostingApplicationDiagnostics|Histogram|MetricsEventSource|OrderMetrics")),
     ("logging", re.compile(r"Microsoft\.Extensions\.Logging|LoggerMessage")),
-    ("JSON (System.Text.Json)", re.compile(r"System\.Text\.Json|JsonObjectReader|ApiJsonContext|OrderEventSerializer")),
+    ("JSON (System.Text.Json)", re.compile(r"System\.Text\.Json|ApiJsonContext|OrderEventSerializer")),
     ("order handler (FluxGate.Api)", re.compile(r"FluxGate\.")),
     ("routing / endpoint / results (ASP.NET Core)", re.compile(r"Microsoft\.AspNetCore\.(Routing|Http\.(RequestDelegateFactory|HttpResults|Extensions|Results))|EndpointMiddleware")),
     ("Kestrel HTTP/1.1 (parse, headers, output)", re.compile(r"Kestrel|System\.IO\.Pipelines|HttpProtocol|Http1Connection")),

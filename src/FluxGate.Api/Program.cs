@@ -11,8 +11,8 @@ builder.AddApplicationServices();
 
 var app = builder.Build();
 
-app.UseExceptionHandler(); // ErrorMapping: dependency faults and anything unexpected as the spec's JSON
-app.UseStatusCodePages(); // routing's bodiless 404 (unknown route) and 405 (wrong method) as ProblemDetails
+app.UseErrorMapping(); // dependency faults, unreadable bodies and anything unexpected as the spec's JSON
+app.UseUtf8RequestBodies();
 // Only /events speaks WebSocket: elsewhere the middleware would give every order a handshake object it never uses.
 app.UseWhen(context => context.Request.Path.StartsWithSegments(EventsApi.Path), events => events.UseWebSockets());
 

@@ -10,8 +10,8 @@ builder.AddApplicationServices();
 
 var app = builder.Build();
 
-app.UseExceptionHandler();
-app.UseStatusCodePages(); // routing's bodiless 404 (unknown route) and 405 (wrong method) as ProblemDetails
+app.UseErrorMapping(); // queue outages, unreadable bodies and anything unexpected as JSON
+app.UseUtf8RequestBodies();
 app.MapDefaultEndpoints();
 app.MapQueueApi();
 app.MapWaitingRoomPage();

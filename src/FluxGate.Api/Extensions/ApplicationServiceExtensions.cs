@@ -65,11 +65,26 @@ public static class ApplicationServiceExtensions
         builder.Services.AddSingleton<InventoryFeed>();
         builder.Services.AddHostedService(services => services.GetRequiredService<InventoryFeed>());
         builder.Services.AddSingleton<AdminKeyFilter>();
-        builder.AddErrorMapping(RefusalBody.Error);
-
-        builder.Services.ConfigureHttpJsonOptions(options =>
-            options.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default));
+        builder.AddApiJson();
         builder.Services.AddOpenApi();
+        return builder;
+    }
+
+    /// <summary>
+    /// Bodies and answers through the api's source-generated JSON context, bodies refused in words (ErrorMapping)
+    /// and at most 16 KiB. A body's field names are exact ("PRODUCTID" is an unknown field), and no valid one nests
+    /// deeper than 16.
+    /// </summary>
+    public static IHostApplicationBuilder AddApiJson(this IHostApplicationBuilder builder)
+    {
+        builder.AddJsonRequestBodies(InputRules.MaxRequestBodyBytes);
+        builder.AddErrorMapping(RefusalBody.Error);
+        builder.Services.ConfigureHttpJsonOptions(options =>
+        {
+            options.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default);
+            options.SerializerOptions.PropertyNameCaseInsensitive = false;
+            options.SerializerOptions.MaxDepth = 16;
+        });
         return builder;
     }
 }

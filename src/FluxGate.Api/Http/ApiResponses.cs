@@ -1,5 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using FluxGate.Api.Inventory;
+using FluxGate.Api.Orders;
 using FluxGate.Clients;
 using FluxGate.Contracts;
 
@@ -19,4 +21,7 @@ public sealed record OrderStatusResponse(
 [JsonSerializable(typeof(ErrorResponse))]
 [JsonSerializable(typeof(InventoryResponse))]
 [JsonSerializable(typeof(OrderStatusResponse))]
+[JsonSerializable(typeof(OrderRequest))]
+[JsonSerializable(typeof(CancelRequest))]
+[JsonSerializable(typeof(InitRequest))]
 internal sealed partial class ApiJsonContext : JsonSerializerContext;

@@ -25,17 +25,18 @@ public static class ApiResults
         TypedResults.Json(body, ApiJsonContext.Default.StatusResponse, statusCode: statusCode);
 
     public static Results<StatusJsonResult, RedirectHttpResult, JsonHttpResult<StatusResponse>, JsonHttpResult<ErrorResponse>> ForOrder(
-        OrderResult result, HttpResponse response, WaitingRoomRedirect waitingRoom, OrderRequest order, string idempotencyKey) => result.Outcome switch
-    {
-        OrderOutcome.Accepted => OrderAccepted.Result(result.OrderId),
-        OrderOutcome.Duplicate => OrderDuplicate.Result(result.OrderId),
-        OrderOutcome.InProgress => InProgress(response, result.OrderId),
-        OrderOutcome.SoldOut => OrderSoldOut.Result(),
-        OrderOutcome.RateLimited => TypedResults.Redirect(waitingRoom.For(order, idempotencyKey)),
-        OrderOutcome.AdmissionAlreadyUsed => AdmissionAlreadyUsed.Result(),
-        OrderOutcome.LimitReached => OrderLimitReached.Result(),
-        _ => OrderFailed.Result(),
-    };
+        OrderResult result, HttpResponse response, WaitingRoomRedirect waitingRoom, string productId, string userId, string idempotencyKey) =>
+        result.Outcome switch
+        {
+            OrderOutcome.Accepted => OrderAccepted.Result(result.OrderId),
+            OrderOutcome.Duplicate => OrderDuplicate.Result(result.OrderId),
+            OrderOutcome.InProgress => InProgress(response, result.OrderId),
+            OrderOutcome.SoldOut => OrderSoldOut.Result(),
+            OrderOutcome.RateLimited => TypedResults.Redirect(waitingRoom.For(productId, userId, idempotencyKey)),
+            OrderOutcome.AdmissionAlreadyUsed => AdmissionAlreadyUsed.Result(),
+            OrderOutcome.LimitReached => OrderLimitReached.Result(),
+            _ => OrderFailed.Result(),
+        };
 
     public static JsonHttpResult<StatusResponse> ForCancellation(CancellationOutcome outcome, Guid orderId) => outcome switch
     {

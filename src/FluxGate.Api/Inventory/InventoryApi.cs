@@ -3,6 +3,8 @@ using FluxGate.Api.Redis;
 using FluxGate.Clients;
 using FluxGate.Contracts;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.ModelBinding;
 
 namespace FluxGate.Api.Inventory;
 
@@ -16,7 +18,7 @@ public static partial class InventoryApi
             .AddEndpointFilter<AdminKeyFilter>()
             .WithName("InitializeStock")
             .WithSummary("Initialize or reset a product's stock, rate buckets and purchase limit (admin; header x-api-key when configured)")
-            .WithJsonRequestBody<InitRequest>()
+            .WithRequestBodyRules()
             .Produces<StatusResponse>(StatusCodes.Status200OK)
             .Produces<ErrorResponse>(StatusCodes.Status400BadRequest)
             .Produces<ErrorResponse>(StatusCodes.Status401Unauthorized)
@@ -31,20 +33,15 @@ public static partial class InventoryApi
     }
 
     public static async Task<Results<JsonHttpResult<StatusResponse>, JsonHttpResult<ErrorResponse>>> InitializeAsync(
-        HttpRequest request, InventoryService inventory, ILoggerFactory loggers)
+        [FromBody(EmptyBodyBehavior = EmptyBodyBehavior.Allow)] InitRequest init, InventoryService inventory, ILoggerFactory loggers)
     {
-        var (init, invalidBody) = await JsonRequestBody.ReadAsync<InitRequest>(request, InitRequest.Parse);
-        if (init is null)
+        // The body's rules held (RequestBodyRules): productId and quantity are there.
+        var (productId, quantity) = (init.ProductId!, init.Quantity!.Value);
+        if (await inventory.InitializeAsync(productId, quantity, init.MaxPerCustomer, init.StockBuckets ?? 1))
         {
-            return ApiResults.Error(invalidBody!);
+            return ApiResults.Status(StatusCodes.Status200OK, new StatusResponse("ok", $"Stock initialized for {productId} to {quantity}"));
         }
-
-        if (await inventory.InitializeAsync(init.ProductId, init.Quantity, init.MaxPerCustomer, init.StockBuckets))
-        {
-            return ApiResults.Status(StatusCodes.Status200OK,
-                new StatusResponse("ok", $"Stock initialized for {init.ProductId} to {init.Quantity}"));
-        }
-        LogInitFailed(loggers.CreateLogger(typeof(InventoryApi)), init.ProductId, "kafka refused the StockInitialized event");
+        LogInitFailed(loggers.CreateLogger(typeof(InventoryApi)), productId, "kafka refused the StockInitialized event");
         return ApiResults.Status(StatusCodes.Status500InternalServerError, new StatusResponse("error", InitFailed));
     }
 

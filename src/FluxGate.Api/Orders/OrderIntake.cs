@@ -12,14 +12,14 @@ public sealed partial class OrderIntake(
     OrderGate gate, OrderEventProducer producer, ConfirmRetryQueue confirms, TimeProvider time, ILogger<OrderIntake> logger)
 {
     // ValueTask: an order answered without waiting (sold out here) allocates no Task.
-    public async ValueTask<OrderResult> PlaceAsync(OrderRequest order, string idempotencyKey, long? admittedTicket, Shopper shopper)
+    public async ValueTask<OrderResult> PlaceAsync(string productId, string userId, string idempotencyKey, long? admittedTicket, Shopper shopper)
     {
         // A Redis failure here throws: ErrorMapping answers the spec's 500 (retry with the same key).
-        var decision = await gate.DecideAsync(order.ProductId, idempotencyKey, admittedTicket, shopper);
+        var decision = await gate.DecideAsync(productId, idempotencyKey, admittedTicket, shopper);
 
         return decision.Kind switch
         {
-            OrderDecisionKind.Reserved => await HandOverAsync(order, idempotencyKey, decision, admittedTicket, shopper),
+            OrderDecisionKind.Reserved => await HandOverAsync(productId, userId, idempotencyKey, decision, admittedTicket, shopper),
             OrderDecisionKind.Duplicate => new OrderResult(OrderOutcome.Duplicate, decision.OrderId),
             OrderDecisionKind.InProgress => new OrderResult(OrderOutcome.InProgress, decision.OrderId),
             OrderDecisionKind.SoldOut or OrderDecisionKind.NotInitialized => new OrderResult(OrderOutcome.SoldOut),
@@ -30,10 +30,10 @@ public sealed partial class OrderIntake(
         };
     }
 
-    private async Task<OrderResult> HandOverAsync(OrderRequest order, string idempotencyKey, OrderDecision reservation, long? admittedTicket, Shopper shopper)
+    private async Task<OrderResult> HandOverAsync(string productId, string userId, string idempotencyKey, OrderDecision reservation, long? admittedTicket, Shopper shopper)
     {
         var orderId = reservation.OrderId;
-        var accepted = new OrderAccepted(orderId, order.ProductId, order.UserId, idempotencyKey, time.GetUtcNow(), shopper.IsAuthenticated);
+        var accepted = new OrderAccepted(orderId, productId, userId, idempotencyKey, time.GetUtcNow(), shopper.IsAuthenticated);
         var delivery = await producer.ProduceAsync(accepted);
 
         switch (delivery)
@@ -47,12 +47,12 @@ public sealed partial class OrderIntake(
             case DeliveryOutcome.NotPersisted:
                 try
                 {
-                    await gate.CompensateAsync(order.ProductId, idempotencyKey, orderId, admittedTicket, reservation.Bucket);
-                    LogOrderFailed(logger, order.ProductId, order.UserId, idempotencyKey, orderId, "kafka refused; unit returned", null);
+                    await gate.CompensateAsync(productId, idempotencyKey, orderId, admittedTicket, reservation.Bucket);
+                    LogOrderFailed(logger, productId, userId, idempotencyKey, orderId, "kafka refused; unit returned", null);
                 }
                 catch (Exception exception) when (exception.IsDependencyFault())
                 {
-                    LogOrderFailed(logger, order.ProductId, order.UserId, idempotencyKey, orderId, "kafka refused; unit NOT returned yet (redis unavailable)", exception);
+                    LogOrderFailed(logger, productId, userId, idempotencyKey, orderId, "kafka refused; unit NOT returned yet (redis unavailable)", exception);
                 }
                 return new OrderResult(OrderOutcome.Failed, orderId);
 
@@ -60,7 +60,7 @@ public sealed partial class OrderIntake(
                 // Kafka may have it: returning the unit could sell it twice. The key stays "in progress" until the
                 // reconciler resolves the reservation from PostgreSQL (accepted, or the unit returned), so a retry
                 // learns that rather than placing a second order.
-                LogOrderFailed(logger, order.ProductId, order.UserId, idempotencyKey, orderId, "kafka delivery uncertain; unit held", null);
+                LogOrderFailed(logger, productId, userId, idempotencyKey, orderId, "kafka delivery uncertain; unit held", null);
                 return new OrderResult(OrderOutcome.Failed, orderId);
         }
     }

@@ -5,6 +5,8 @@ using FluxGate.Clients;
 using FluxGate.Contracts;
 using FluxGate.ServiceDefaults.Authentication;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.ModelBinding;
 
 namespace FluxGate.Api.Orders;
 
@@ -17,7 +19,7 @@ public static class OrdersApi
         app.MapPost("/order", PlaceOrderAsync)
             .WithName("PlaceOrder")
             .WithSummary("Attempt to buy one unit of a product (the flash-sale hot path)")
-            .WithJsonRequestBody<OrderRequest>()
+            .WithRequestBodyRules()
             .Produces<StatusResponse>(StatusCodes.Status200OK)
             .Produces(StatusCodes.Status302Found)
             .Produces<ErrorResponse>(StatusCodes.Status400BadRequest)
@@ -37,7 +39,7 @@ public static class OrdersApi
         app.MapPost("/cancel/{orderId}", CancelAsync)
             .WithName("CancelOrder")
             .WithSummary("Cancel an accepted order and return its unit to stock (body: the userId that placed it; signed in: optional)")
-            .WithJsonRequestBody<CancelRequest>()
+            .WithRequestBodyRules(bodyRequired: false)
             .FailsWith("Cancellation failed; retry with the same request");
         return app;
     }
@@ -66,8 +68,8 @@ public static class OrdersApi
     }
 
     public static async Task<Results<JsonHttpResult<StatusResponse>, JsonHttpResult<ErrorResponse>>> CancelAsync(
-        string orderId, HttpContext context, OrderCancellation cancellation, ShopperSignIn signIn, AdminKeyFilter admin,
-        CancellationToken cancellationToken)
+        string orderId, CancelRequest? cancel, HttpContext context, OrderCancellation cancellation, ShopperSignIn signIn,
+        AdminKeyFilter admin, CancellationToken cancellationToken)
     {
         var request = context.Request;
         var credential = await signIn.AuthenticateAsync(context);
@@ -86,29 +88,19 @@ public static class OrdersApi
         string? owner = null;
         if (credential.Subject is { } subject)
         {
-            if (request.HasJsonContentType())
+            if (cancel?.UserId is { } userId && userId != subject)
             {
-                var (cancel, invalidBody) = await JsonRequestBody.ReadAsync(request,
-                    (ReadOnlySpan<byte> json, out ApiError? error) => CancelRequest.Parse(json, subject, out error));
-                if (cancel is null)
-                {
-                    return ApiResults.Error(invalidBody!);
-                }
-                if (cancel.UserId != subject)
-                {
-                    return ApiResults.NotTheSignedInShopper();
-                }
+                return ApiResults.NotTheSignedInShopper();
             }
             owner = isAdmin ? null : subject;
         }
         else if (!isAdmin)
         {
-            var (cancel, invalidBody) = await JsonRequestBody.ReadAsync<CancelRequest>(request, CancelRequest.Parse);
-            if (cancel is null)
+            if (cancel?.UserId is not { } userId)
             {
-                return ApiResults.Error(invalidBody!);
+                return ApiResults.Error(cancel is null ? RequestBodyRules.Missing(request) : ApiError.BadRequest(InputRules.CheckUserId(null)!));
             }
-            owner = cancel.UserId;
+            owner = userId;
         }
 
         var outcome = await cancellation.CancelAsync(id, owner, signedIn: credential.Subject is not null, cancellationToken);
@@ -116,8 +108,8 @@ public static class OrdersApi
     }
 
     public static async ValueTask<Results<StatusJsonResult, RedirectHttpResult, JsonHttpResult<StatusResponse>, JsonHttpResult<ErrorResponse>>> PlaceOrderAsync(
-        HttpContext context, OrderIntake intake, AdmissionVerifier admission, WaitingRoomRedirect waitingRoom, OrderMetrics metrics,
-        ShopperSignIn signIn)
+        [FromBody(EmptyBodyBehavior = EmptyBodyBehavior.Allow)] OrderRequest order, HttpContext context, OrderIntake intake, AdmissionVerifier admission, WaitingRoomRedirect waitingRoom,
+        OrderMetrics metrics, ShopperSignIn signIn)
     {
         var started = Stopwatch.GetTimestamp();
         var request = context.Request;
@@ -146,16 +138,14 @@ public static class OrdersApi
             return Refuse(ApiError.BadRequest(invalidKey));
         }
 
+        // The body's rules held (RequestBodyRules): what is left is whose order it is.
         var subject = credential.Subject;
-        var (order, invalidBody) = subject is null
-            ? await JsonRequestBody.ReadAsync<OrderRequest>(request, OrderRequest.Parse)
-            : await JsonRequestBody.ReadAsync(request,
-                (ReadOnlySpan<byte> json, out ApiError? error) => OrderRequest.Parse(json, subject, out error));
-        if (order is null)
+        var productId = order.ProductId!;
+        if ((order.UserId ?? subject) is not { } userId)
         {
-            return Refuse(invalidBody!);
+            return Refuse(ApiError.BadRequest(InputRules.CheckUserId(null)!));
         }
-        if (subject is not null && order.UserId != subject)
+        if (subject is not null && userId != subject)
         {
             metrics.RecordOrder("forbidden", Stopwatch.GetElapsedTime(started));
             return ApiResults.NotTheSignedInShopper();
@@ -164,7 +154,7 @@ public static class OrdersApi
         long? admittedTicket = null;
         if (request.Headers[AdmissionToken.HeaderName] is { Count: > 0 } token)
         {
-            admittedTicket = admission.Verify(token.ToString(), order.ProductId, out var refusal);
+            admittedTicket = admission.Verify(token.ToString(), productId, out var refusal);
             if (admittedTicket is null)
             {
                 metrics.RecordOrder("admission_refused", Stopwatch.GetElapsedTime(started));
@@ -172,11 +162,11 @@ public static class OrdersApi
             }
         }
 
-        var shopper = subject is null ? Shopper.Anonymous(order.UserId, context.Connection.RemoteIpAddress) : Shopper.SignedIn(subject);
+        var shopper = subject is null ? Shopper.Anonymous(userId, context.Connection.RemoteIpAddress) : Shopper.SignedIn(subject);
         OrderResult result;
         try
         {
-            result = await intake.PlaceAsync(order, idempotencyKey, admittedTicket, shopper);
+            result = await intake.PlaceAsync(productId, userId, idempotencyKey, admittedTicket, shopper);
         }
         catch
         {
@@ -184,7 +174,7 @@ public static class OrdersApi
             throw; // ErrorMapping answers the spec's 500
         }
         metrics.RecordOrder(result.Name, Stopwatch.GetElapsedTime(started));
-        return ApiResults.ForOrder(result, context.Response, waitingRoom, order, idempotencyKey);
+        return ApiResults.ForOrder(result, context.Response, waitingRoom, productId, userId, idempotencyKey);
 
         JsonHttpResult<ErrorResponse> Refuse(ApiError error)
         {

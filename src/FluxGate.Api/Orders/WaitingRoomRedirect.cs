@@ -12,11 +12,11 @@ public sealed class WaitingRoomRedirect(IOptions<WaitingRoomOptions> options)
 {
     private readonly string _baseUrl = options.Value.Url!.GetLeftPart(UriPartial.Path).TrimEnd('/') + "/";
 
-    public string For(OrderRequest order, string idempotencyKey) =>
+    public string For(string productId, string userId, string idempotencyKey) =>
         new StringBuilder(_baseUrl.Length + 160)
             .Append(_baseUrl)
-            .Append("?productId=").Append(Uri.EscapeDataString(order.ProductId))
-            .Append("&userId=").Append(Uri.EscapeDataString(order.UserId))
+            .Append("?productId=").Append(Uri.EscapeDataString(productId))
+            .Append("&userId=").Append(Uri.EscapeDataString(userId))
             .Append("&idempotencyKey=").Append(Uri.EscapeDataString(idempotencyKey))
             .ToString();
 }

@@ -1,7 +1,8 @@
 using System.Globalization;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -65,16 +66,41 @@ public sealed partial class ErrorMapping(IOptions<ErrorMappingOptions> options, 
         return true;
     }
 
-    private static string Describe(BadHttpRequestException exception, HttpContext httpContext) => exception.StatusCode switch
+    private static string Describe(BadHttpRequestException exception, HttpContext httpContext) => exception switch
     {
-        StatusCodes.Status413PayloadTooLarge when httpContext.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize is { } limit =>
-            $"Request body must not exceed {limit} bytes",
-        StatusCodes.Status413PayloadTooLarge => "Request body too large",
-        StatusCodes.Status415UnsupportedMediaType => "Content-Type must be application/json",
-        StatusCodes.Status408RequestTimeout => "The request body did not arrive in time",
-        _ when exception.InnerException is System.Text.Json.JsonException => "Malformed JSON body",
+        { StatusCode: StatusCodes.Status413PayloadTooLarge } => RequestBodyRefusal.TooLarge(httpContext),
+        { StatusCode: StatusCodes.Status415UnsupportedMediaType } => RequestBodyRefusal.NotJson,
+        { StatusCode: StatusCodes.Status408RequestTimeout } => "The request body did not arrive in time",
+        { InnerException: System.Text.Json.JsonException json } => RequestBodyRefusal.Describe(json),
         _ => "Bad request",
     };
+
+    /// <summary>
+    /// What Kestrel and routing refuse without a body (<see cref="ErrorMappingExtensions.UseErrorMapping"/>): 413 and 415
+    /// in the service's refusal body, saying what to change; anything else (routing's 404 and 405) as ProblemDetails.
+    /// </summary>
+    internal static async Task AnswerBodilessAsync(StatusCodeContext context)
+    {
+        var httpContext = context.HttpContext;
+        var response = httpContext.Response;
+        var refusal = response.StatusCode switch
+        {
+            StatusCodes.Status413PayloadTooLarge => RequestBodyRefusal.TooLarge(httpContext),
+            StatusCodes.Status415UnsupportedMediaType => RequestBodyRefusal.NotJson,
+            _ => null,
+        };
+        var options = httpContext.RequestServices.GetRequiredService<IOptions<ErrorMappingOptions>>().Value;
+        if (refusal is not null && options.RefusalBody == RefusalBody.Error)
+        {
+            await response.WriteAsJsonAsync(new ErrorResponse(refusal), FailureJsonContext.Default.ErrorResponse);
+            return;
+        }
+        await httpContext.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = httpContext,
+            ProblemDetails = { Status = response.StatusCode, Detail = refusal },
+        });
+    }
 
     [LoggerMessage(LogLevel.Error, "{Method} {Path} answered {Status}: a dependency failed ({Dependency})")]
     private static partial void LogDependencyFailed(ILogger logger, string method, string path, int status, string dependency, Exception exception);

@@ -1,4 +1,5 @@
 using FluxGate.Clients;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Microsoft.Extensions.Hosting;
@@ -6,8 +7,8 @@ namespace Microsoft.Extensions.Hosting;
 public static class ErrorMappingExtensions
 {
     /// <summary>
-    /// <see cref="ErrorMapping"/> as the exception handler (with <c>app.UseExceptionHandler()</c>), and ProblemDetails for
-    /// what the framework refuses before a handler runs (routing's 404 and 405, with <c>app.UseStatusCodePages()</c>).
+    /// <see cref="ErrorMapping"/> as the exception handler and ProblemDetails for what the framework refuses before a
+    /// handler runs (with <see cref="UseErrorMapping"/>).
     /// </summary>
     public static IHostApplicationBuilder AddErrorMapping(this IHostApplicationBuilder builder, RefusalBody refusalBody)
     {
@@ -16,4 +17,11 @@ public static class ErrorMappingExtensions
         builder.Services.AddProblemDetails();
         return builder;
     }
+
+    /// <summary>
+    /// The exception handler (<see cref="ErrorMapping"/>), then answers for what Kestrel and routing refuse without a
+    /// body: 413 and 415 saying what to change, routing's 404 and 405 as ProblemDetails.
+    /// </summary>
+    public static IApplicationBuilder UseErrorMapping(this IApplicationBuilder app) =>
+        app.UseExceptionHandler().UseStatusCodePages(ErrorMapping.AnswerBodilessAsync);
 }

@@ -6,13 +6,13 @@ using FluxGate.WaitingRoom.Queue;
 namespace FluxGate.WaitingRoom.Apis;
 
 /// <summary>Body of a join: who the ticket is for, when the 302 said so (both or neither).</summary>
-public sealed record JoinRequest(string? UserId, string? IdempotencyKey);
+public sealed record JoinRequest([property: JsonConverter(typeof(JsonOptionalTextConverter))] string? UserId, [property: JsonConverter(typeof(JsonOptionalTextConverter))] string? IdempotencyKey);
 
 /// <summary>Body of the order hand-off: the shopper's order, as the 302 carried it.</summary>
-public sealed record OrderHandOffRequest(string? UserId, string? IdempotencyKey);
+public sealed record OrderHandOffRequest([property: JsonConverter(typeof(JsonOptionalTextConverter))] string? UserId, [property: JsonConverter(typeof(JsonOptionalTextConverter))] string? IdempotencyKey);
 
 /// <summary>Body of an admission request for a shopper who goes back to the shop.</summary>
-public sealed record AdmissionRequest(string? ReturnUrl);
+public sealed record AdmissionRequest([property: JsonConverter(typeof(JsonOptionalTextConverter))] string? ReturnUrl);
 
 public sealed record AdmissionResponse(string AdmissionToken, DateTimeOffset ExpiresAt, string RedirectUrl);
 

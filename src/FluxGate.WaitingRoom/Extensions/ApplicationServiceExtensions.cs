@@ -62,25 +62,12 @@ public static class ApplicationServiceExtensions
 
         services.Configure<JsonOptions>(options =>
             options.SerializerOptions.TypeInfoResolverChain.Insert(0, WaitingRoomJsonContext.Default));
-        // Unreadable bodies surface as BadHttpRequestException, which ErrorMapping (FluxGate.Clients) turns into a clear 4xx.
-        services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
-        // The api's body limit (over it: a 413); header bytes beyond ASCII are legal HTTP, decoded as Latin-1 rather than
-        // refused by Kestrel with an empty 400 (the room reads no header of its own).
-        services.Configure<KestrelServerOptions>(options =>
-        {
-            options.Limits.MaxRequestBodySize = InputRules.MaxRequestBodyBytes;
-            options.RequestHeaderEncodingSelector = _ => Encoding.Latin1;
-        });
+        // The api's body rules: unreadable bodies refused in words (ErrorMapping), at most the api's size. Header bytes
+        // beyond ASCII are legal HTTP, decoded as Latin-1 rather than refused by Kestrel with an empty 400 (the room
+        // reads no header of its own).
+        builder.AddJsonRequestBodies(InputRules.MaxRequestBodyBytes);
+        services.Configure<KestrelServerOptions>(options => options.RequestHeaderEncodingSelector = _ => Encoding.Latin1);
         builder.AddErrorMapping(RefusalBody.Status);
-        // What the framework refuses before a handler runs (routing's 404/405, binding's 415, Kestrel's 413) is answered
-        // as ProblemDetails.
-        services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
-            context.ProblemDetails.Detail ??= context.ProblemDetails.Status switch
-            {
-                StatusCodes.Status413PayloadTooLarge => $"Request body must not exceed {InputRules.MaxRequestBodyBytes} bytes",
-                StatusCodes.Status415UnsupportedMediaType => "Content-Type must be application/json",
-                _ => null,
-            });
         return builder;
     }
 

@@ -110,6 +110,29 @@ public sealed class ApiInputEndToEndTests(GraphFixture graph, ITestOutputHelper 
             Assert.Equal("Malformed admission token", answer.Json().GetProperty("msg").GetString());
         });
 
+    [Fact]
+    public Task A_body_streamed_past_16_KiB_without_a_length_is_a_413_in_the_specs_shape() =>
+        graph.WithLogsOnFailureAsync(output, async () =>
+        {
+            using var api = graph.App.CreateHttpClient(ResourceNames.Api);
+            var body = Encoding.UTF8.GetBytes($$"""{"productId":"p","userId":"{{new string('u', 17_000)}}"}""");
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/order") { Content = new StreamContent(new UnseekableStream(body)) };
+            request.Content.Headers.ContentType = new("application/json");
+            request.Headers.Add("x-idempotency-key", Guid.NewGuid().ToString());
+
+            using var answer = await api.SendAsync(request);
+
+            Assert.Null(request.Content.Headers.ContentLength);
+            Assert.Equal(HttpStatusCode.RequestEntityTooLarge, answer.StatusCode);
+            Assert.Equal("Request body must not exceed 16384 bytes", (await answer.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString());
+        });
+
+    /// <summary>Sent chunked: HttpClient cannot know its length.</summary>
+    private sealed class UnseekableStream(byte[] bytes) : MemoryStream(bytes, writable: false)
+    {
+        public override bool CanSeek => false;
+    }
+
     [Theory]
     [InlineData("GET", "/no-such-route", 404)]
     [InlineData("GET", "/order", 405)]

@@ -1,24 +1,24 @@
-using System.Text;
-using FluxGate.Api.Inventory;
-using FluxGate.Api.Redis;
-
 namespace FluxGate.Tests.Api;
 
-public class InitRequestTests
+/// <summary><c>POST /init</c>'s body as the api binds it (<see cref="RequestBodyServer"/>).</summary>
+public class InitRequestTests(RequestBodyServer server) : IClassFixture<RequestBodyServer>
 {
-    [Fact]
-    public void A_valid_body_parses()
-    {
-        var init = InitRequest.Parse("""{"productId":"iphone-15","quantity":100}"""u8, out var error);
+    private Task<RequestBodyServer.Answer> Init(string json) => server.PostAsync("/init", json);
 
-        Assert.Null(error);
-        Assert.Equal(new InitRequest("iphone-15", 100), init);
+    [Fact]
+    public async Task A_valid_body_binds()
+    {
+        var answer = await Init("""{"productId":"iphone-15","quantity":100}""");
+
+        Assert.Equal(200, answer.Status);
+        Assert.Equal("iphone-15", answer.Body.GetProperty("productId").GetString());
+        Assert.Equal(100, answer.Body.GetProperty("quantity").GetInt32());
     }
 
     [Fact]
-    public void Zero_is_a_valid_quantity()
+    public async Task Zero_is_a_valid_quantity()
     {
-        Assert.Equal(0, InitRequest.Parse("""{"productId":"p","quantity":0}"""u8, out _)?.Quantity);
+        Assert.Equal(0, (await Init("""{"productId":"p","quantity":0}""")).Body.GetProperty("quantity").GetInt32());
     }
 
     [Theory]
@@ -28,29 +28,28 @@ public class InitRequestTests
     [InlineData("""{"productId":"p","quantity":2147483648}""")]
     [InlineData("""{"productId":"p","quantity":{"n":1}}""")]
     [InlineData("""{"productId":"p","quantity":null}""")]
-    public void A_quantity_that_is_not_a_non_negative_integer_is_refused(string json)
+    public async Task A_quantity_that_is_not_a_non_negative_integer_is_refused(string json)
     {
-        Assert.Null(InitRequest.Parse(Encoding.UTF8.GetBytes(json), out var error));
-        Assert.Equal(400, error!.StatusCode);
-        Assert.StartsWith("quantity must be a non-negative integer", error.Message);
+        var answer = await Init(json);
+
+        Assert.Equal(400, answer.Status);
+        Assert.Equal("quantity must be a non-negative integer (at most 2147483647)", answer.Error);
     }
 
     [Theory]
     [InlineData("""{"productId":"p"}""", "quantity is required")]
     [InlineData("""{"quantity":5}""", "productId is required")]
     [InlineData("""{"productId":5,"quantity":5}""", "productId must be a string")]
-    public void Missing_or_mistyped_fields_are_named(string json, string expected)
+    public async Task Missing_or_mistyped_fields_are_named(string json, string expected)
     {
-        Assert.Null(InitRequest.Parse(Encoding.UTF8.GetBytes(json), out var error));
-        Assert.Equal(expected, error!.Message);
+        Assert.Equal(expected, (await Init(json)).Error);
     }
 
     [Fact]
-    public void A_purchase_limit_is_optional()
+    public async Task A_purchase_limit_is_optional()
     {
-        Assert.Null(InitRequest.Parse("""{"productId":"p","quantity":5}"""u8, out _)?.MaxPerCustomer);
-        Assert.Equal(new InitRequest("p", 5, 2), InitRequest.Parse("""{"productId":"p","quantity":5,"maxPerCustomer":2}"""u8, out var error));
-        Assert.Null(error);
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, (await Init("""{"productId":"p","quantity":5}""")).Body.GetProperty("maxPerCustomer").ValueKind);
+        Assert.Equal(2, (await Init("""{"productId":"p","quantity":5,"maxPerCustomer":2}""")).Body.GetProperty("maxPerCustomer").GetInt32());
     }
 
     [Theory]
@@ -61,20 +60,20 @@ public class InitRequestTests
     [InlineData("""{"productId":"p","quantity":5,"maxPerCustomer":2147483648}""")]
     [InlineData("""{"productId":"p","quantity":5,"maxPerCustomer":[2]}""")]
     [InlineData("""{"productId":"p","quantity":5,"maxPerCustomer":null}""")]
-    public void A_purchase_limit_that_is_not_a_positive_integer_is_refused(string json)
+    public async Task A_purchase_limit_that_is_not_a_positive_integer_is_refused(string json)
     {
-        Assert.Null(InitRequest.Parse(Encoding.UTF8.GetBytes(json), out var error));
-        Assert.Equal(400, error!.StatusCode);
-        Assert.StartsWith("maxPerCustomer must be a positive integer", error.Message);
+        var answer = await Init(json);
+
+        Assert.Equal(400, answer.Status);
+        Assert.Equal("maxPerCustomer must be a positive integer (at most 2147483647); leave it out for no limit", answer.Error);
     }
 
     [Fact]
-    public void Stock_buckets_are_optional_and_default_to_one()
+    public async Task Stock_buckets_are_optional()
     {
-        Assert.Equal(1, InitRequest.Parse("""{"productId":"p","quantity":5}"""u8, out _)?.StockBuckets);
-        Assert.Equal(new InitRequest("p", 5, null, 4), InitRequest.Parse("""{"productId":"p","quantity":5,"stockBuckets":4}"""u8, out var error));
-        Assert.Null(error);
-        Assert.Equal(16, InitRequest.Parse("""{"productId":"p","quantity":5,"stockBuckets":16}"""u8, out _)?.StockBuckets);
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, (await Init("""{"productId":"p","quantity":5}""")).Body.GetProperty("stockBuckets").ValueKind);
+        Assert.Equal(4, (await Init("""{"productId":"p","quantity":5,"stockBuckets":4}""")).Body.GetProperty("stockBuckets").GetInt32());
+        Assert.Equal(16, (await Init("""{"productId":"p","quantity":5,"stockBuckets":16}""")).Body.GetProperty("stockBuckets").GetInt32());
     }
 
     [Theory]
@@ -83,19 +82,21 @@ public class InitRequestTests
     [InlineData("""{"productId":"p","quantity":5,"stockBuckets":2.5}""")]
     [InlineData("""{"productId":"p","quantity":5,"stockBuckets":"2"}""")]
     [InlineData("""{"productId":"p","quantity":5,"stockBuckets":null}""")]
-    public void Stock_buckets_outside_one_to_sixteen_are_refused(string json)
+    public async Task Stock_buckets_outside_one_to_sixteen_are_refused(string json)
     {
-        Assert.Null(InitRequest.Parse(Encoding.UTF8.GetBytes(json), out var error));
-        Assert.Equal(400, error!.StatusCode);
-        Assert.Equal("stockBuckets must be an integer from 1 to 16; leave it out for 1", error.Message);
+        var answer = await Init(json);
+
+        Assert.Equal(400, answer.Status);
+        Assert.Equal("stockBuckets must be an integer from 1 to 16; leave it out for 1", answer.Error);
     }
 
     [Fact]
-    public void A_purchase_limit_needs_one_stock_bucket()
+    public async Task A_purchase_limit_needs_one_stock_bucket()
     {
-        Assert.Null(InitRequest.Parse("""{"productId":"p","quantity":5,"maxPerCustomer":1,"stockBuckets":2}"""u8, out var error));
-        Assert.Equal(400, error!.StatusCode);
-        Assert.StartsWith("maxPerCustomer needs stockBuckets 1", error.Message);
-        Assert.NotNull(InitRequest.Parse("""{"productId":"p","quantity":5,"maxPerCustomer":1,"stockBuckets":1}"""u8, out _));
+        var answer = await Init("""{"productId":"p","quantity":5,"maxPerCustomer":1,"stockBuckets":2}""");
+        Assert.Equal(400, answer.Status);
+        Assert.StartsWith("maxPerCustomer needs stockBuckets 1", answer.Error);
+
+        Assert.Equal(200, (await Init("""{"productId":"p","quantity":5,"maxPerCustomer":1,"stockBuckets":1}""")).Status);
     }
 }

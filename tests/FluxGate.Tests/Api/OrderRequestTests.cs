@@ -1,34 +1,34 @@
-using System.Text;
-using FluxGate.Api.Orders;
+using System.Text.Json;
 
 namespace FluxGate.Tests.Api;
 
-public class OrderRequestTests
+/// <summary><c>POST /order</c>'s body as the api binds it (<see cref="RequestBodyServer"/>).</summary>
+public class OrderRequestTests(RequestBodyServer server) : IClassFixture<RequestBodyServer>
 {
-    private static OrderRequest? Parse(string json, out string? error)
+    [Fact]
+    public async Task A_valid_body_binds_and_unknown_fields_are_ignored()
     {
-        var request = OrderRequest.Parse(Encoding.UTF8.GetBytes(json), out var apiError);
-        error = apiError?.Message;
-        if (apiError is not null)
-        {
-            Assert.Equal(400, apiError.StatusCode);
-        }
-        return request;
+        var answer = await server.PostAsync("/order", """{"productId":"iphone-15","extra":{"a":[1,2]},"userId":"user-12345"}""");
+
+        Assert.Equal(200, answer.Status);
+        Assert.Equal("iphone-15", answer.Body.GetProperty("productId").GetString());
+        Assert.Equal("user-12345", answer.Body.GetProperty("userId").GetString());
     }
 
     [Fact]
-    public void A_valid_body_parses_and_unknown_fields_are_ignored()
+    public async Task A_body_without_userId_is_left_to_the_handler_which_knows_who_signed_in()
     {
-        var request = Parse("""{"productId":"iphone-15","extra":{"a":[1,2]},"userId":"user-12345"}""", out var error);
+        var answer = await server.PostAsync("/order", """{"productId":"p"}""");
 
-        Assert.Null(error);
-        Assert.Equal(new OrderRequest("iphone-15", "user-12345"), request);
+        Assert.Equal(200, answer.Status);
+        Assert.Equal(JsonValueKind.Null, answer.Body.GetProperty("userId").ValueKind);
     }
 
     [Theory]
     [InlineData("""{"userId":"u"}""", "productId is required")]
-    [InlineData("""{"productId":"p"}""", "userId is required")]
+    [InlineData("""{"PRODUCTID":"p","userId":"u"}""", "productId is required")]
     [InlineData("""{"productId":"","userId":"u"}""", "productId is required")]
+    [InlineData("""{"productId":"p","userId":""}""", "userId is required")]
     [InlineData("""{"productId":123,"userId":"u"}""", "productId must be a string")]
     [InlineData("""{"productId":"p","userId":null}""", "userId must be a string")]
     [InlineData("""{"productId":"p","userId":["u"]}""", "userId must be a string")]
@@ -36,24 +36,52 @@ public class OrderRequestTests
     [InlineData("""{"productId":"p","userId":"a\u0001b"}""", "userId must not contain control characters")]
     [InlineData("""[1,2]""", "Request body must be a JSON object")]
     [InlineData("\"text\"", "Request body must be a JSON object")]
+    [InlineData("null", "Request body must be a JSON object")]
+    [InlineData("", "Request body is empty; send a JSON object")]
     [InlineData("{\"productId\":\"p\",\"userId\":\"u\"", "Request body is not valid JSON")]
     [InlineData("""{"productId":"p","userId":"u"} trailing""", "Request body is not valid JSON")]
     [InlineData("""{productId:"p"}""", "Request body is not valid JSON")]
-    public void Invalid_bodies_say_what_is_wrong(string json, string expected)
+    [InlineData("""{"productId":"p"/* a comment */,"userId":"u"}""", "Request body is not valid JSON")]
+    [InlineData("""{"productId":"p","userId":"u","x":[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]}""", "Request body is not valid JSON")]
+    public async Task Invalid_bodies_say_what_is_wrong(string json, string expected)
     {
-        Assert.Null(Parse(json, out var error));
-        Assert.Equal(expected, error);
+        var answer = await server.PostAsync("/order", json);
+
+        Assert.Equal(400, answer.Status);
+        Assert.Equal(expected, answer.Error);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("""{"productId":"p","userId":"u"}""")]
+    public async Task A_body_streamed_without_a_length_is_read_the_same(string json)
+    {
+        var answer = await server.PostAsync("/order", System.Text.Encoding.UTF8.GetBytes(json), declareLength: false);
+
+        Assert.Equal(json.Length == 0 ? "Request body is empty; send a JSON object" : null, answer.Error);
+    }
+
+    [Theory]
+    [InlineData("text/plain")]
+    [InlineData("application/x-www-form-urlencoded")]
+    [InlineData(null)]
+    public async Task A_body_that_is_not_declared_json_is_a_415(string? contentType)
+    {
+        var answer = await server.PostAsync("/order", """{"productId":"p","userId":"u"}"""u8.ToArray(), contentType);
+
+        Assert.Equal(415, answer.Status);
+        Assert.Equal("Content-Type must be application/json", answer.Error);
     }
 
     [Fact]
-    public void Ids_over_their_length_limits_are_refused()
+    public async Task Ids_over_their_length_limits_are_refused()
     {
-        Assert.Null(Parse($$"""{"productId":"{{new string('p', 65)}}","userId":"u"}""", out var productError));
-        Assert.Equal("productId must be at most 64 characters", productError);
+        var product = await server.PostAsync("/order", $$"""{"productId":"{{new string('p', 65)}}","userId":"u"}""");
+        Assert.Equal("productId must be at most 64 characters", product.Error);
 
-        Assert.Null(Parse($$"""{"productId":"p","userId":"{{new string('u', 129)}}"}""", out var userError));
-        Assert.Equal("userId must be at most 128 characters", userError);
+        var user = await server.PostAsync("/order", $$"""{"productId":"p","userId":"{{new string('u', 129)}}"}""");
+        Assert.Equal("userId must be at most 128 characters", user.Error);
 
-        Assert.NotNull(Parse($$"""{"productId":"{{new string('p', 64)}}","userId":"{{new string('u', 128)}}"}""", out _));
+        Assert.Equal(200, (await server.PostAsync("/order", $$"""{"productId":"{{new string('p', 64)}}","userId":"{{new string('u', 128)}}"}""")).Status);
     }
 }

@@ -114,7 +114,7 @@ public class OrderResultMappingTests
         var body = new MemoryStream();
         context.Response.Body = body;
 
-        var httpResult = ApiResults.ForOrder(result, context.Response, WaitingRoom, new OrderRequest("ps5-disc", "user 42"), "k&y");
+        var httpResult = ApiResults.ForOrder(result, context.Response, WaitingRoom, "ps5-disc", "user 42", "k&y");
         await ((IResult)httpResult).ExecuteAsync(context);
 
         return (context.Response.StatusCode, System.Text.Encoding.UTF8.GetString(body.ToArray()), context.Response.Headers);

@@ -123,17 +123,6 @@ public sealed class ShopperSignInTests
         Assert.Equal(ShopperAuthMode.Required, services.GetRequiredService<IOptions<ShopperAuthOptions>>().Value.Shoppers);
     }
 
-    [Fact]
-    public void A_signed_in_order_may_leave_out_the_user_id_and_keeps_one_that_is_sent()
-    {
-        Assert.Equal("user-42", FluxGate.Api.Orders.OrderRequest.Parse("""{"productId":"p1"}"""u8, "user-42", out _)!.UserId);
-        Assert.Equal("other", FluxGate.Api.Orders.OrderRequest.Parse("""{"productId":"p1","userId":"other"}"""u8, "user-42", out _)!.UserId);
-        Assert.Null(FluxGate.Api.Orders.OrderRequest.Parse("""{"productId":"p1"}"""u8, out var error));
-        Assert.Equal("userId is required", error!.Message);
-        Assert.Equal("user-42", FluxGate.Api.Orders.CancelRequest.Parse("{}"u8, "user-42", out _)!.UserId);
-        Assert.Null(FluxGate.Api.Orders.CancelRequest.Parse("{}"u8, out _));
-    }
-
     private static async Task<ShopperCredential> AuthenticateAsync(string? authorization, string mode = "optional", bool configured = true)
     {
         var settings = new Dictionary<string, string?> { ["Auth:Shoppers"] = mode };

@@ -68,6 +68,11 @@ public sealed class ShopperTokenEndToEndTests(GraphFixture graph, ITestOutputHel
 
             var same = await api.OrderAsync(new { productId, userId = "user-a" }, TestShopperTokens.Mint(key, "user-a"));
             Assert.True(same.Status == HttpStatusCode.OK, same.ToString());
+            // Signed in, the body may leave userId out: the order is the subject's.
+            var omitted = await api.OrderAsync(new { productId }, TestShopperTokens.Mint(key, "user-c"));
+            Assert.True(omitted.Status == HttpStatusCode.OK, omitted.ToString());
+            var placed = await api.SendAsync(HttpMethod.Get, $"/status/{omitted.Field("orderId")}", token: TestShopperTokens.Mint(key, "user-c"));
+            Assert.Equal("user-c", placed.Field("userId"));
 
             foreach (var (token, problem) in new[]
                      {
@@ -81,7 +86,7 @@ public sealed class ShopperTokenEndToEndTests(GraphFixture graph, ITestOutputHel
                 Assert.Equal(problem, refused.Field("msg"));
                 Assert.StartsWith("Bearer error=\"invalid_token\"", refused.Challenge);
             }
-            Assert.Equal(10 - 1, await StockAsync(api, productId));
+            Assert.Equal(10 - 2, await StockAsync(api, productId));
 
             // The spec's anonymous flow is untouched: a body userId, and without one a 400.
             var anonymous = await api.OrderAsync(new { productId, userId = "user-anon" });

@@ -255,7 +255,7 @@ public sealed partial class WaitingRoomEndToEndTests(GraphFixture graph, ITestOu
             var ticket = joined.GetProperty("ticket").GetString()!;
 
             await ExpectErrorAsync(HttpStatusCode.BadRequest, "productId", shop.Room.PostAsync("/api/queue/bad%7Bid%7D/join", null));
-            await ExpectErrorAsync(HttpStatusCode.BadRequest, "Malformed JSON", shop.Room.PostAsync($"/api/queue/{productId}/join",
+            await ExpectErrorAsync(HttpStatusCode.BadRequest, "Request body is not valid JSON", shop.Room.PostAsync($"/api/queue/{productId}/join",
                 new StringContent("{\"userId\":", Encoding.UTF8, "application/json")));
             // Refused by binding before the handler runs: ProblemDetails.
             using (var form = await shop.Room.PostAsync($"/api/queue/{productId}/join",

@@ -25,12 +25,12 @@ public sealed class WaitingRoomInputEndToEndTests(GraphFixture graph, ITestOutpu
     public static TheoryData<string, string, string, int, string> Refusals => new()
     {
         // name, method, path ({t} = a real ticket), status, what the error says
-        { "invalid UTF-8 in userId", "POST", "/api/queue/{p}/join", 400, "Malformed JSON body" },
-        { "lone surrogate in userId", "POST", "/api/queue/{p}/join", 400, "Malformed JSON body" },
+        { "invalid UTF-8 in userId", "POST", "/api/queue/{p}/join", 400, "Request body is not valid UTF-8" },
+        { "lone surrogate in userId", "POST", "/api/queue/{p}/join", 400, "userId must be valid Unicode text (no unpaired surrogates)" },
         { "product id with braces", "GET", "/api/queue/%7Bp%7D/tickets/{t}", 400, "productId may contain only" },
         { "forged ticket", "GET", "/api/queue/{p}/tickets/99999999999999999999.%FF", 404, "Unknown ticket" },
-        { "lone surrogate in userId", "POST", "/api/queue/{p}/tickets/{t}/order", 400, "Malformed JSON body" },
-        { "invalid UTF-8 in returnUrl", "POST", "/api/queue/{p}/tickets/{t}/admission", 400, "Malformed JSON body" },
+        { "lone surrogate in userId", "POST", "/api/queue/{p}/tickets/{t}/order", 400, "userId must be valid Unicode text (no unpaired surrogates)" },
+        { "invalid UTF-8 in returnUrl", "POST", "/api/queue/{p}/tickets/{t}/admission", 400, "Request body is not valid UTF-8" },
     };
 
     [Theory]
