@@ -5,8 +5,6 @@ using FluxGate.Clients;
 using FluxGate.Contracts;
 using FluxGate.ServiceDefaults.Authentication;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Mvc;
-using Microsoft.AspNetCore.Mvc.ModelBinding;
 
 namespace FluxGate.Api.Orders;
 
@@ -19,7 +17,7 @@ public static class OrdersApi
         app.MapPost("/order", PlaceOrderAsync)
             .WithName("PlaceOrder")
             .WithSummary("Attempt to buy one unit of a product (the flash-sale hot path)")
-            .WithRequestBodyRules()
+            .WithOrderBody()
             .Produces<StatusResponse>(StatusCodes.Status200OK)
             .Produces(StatusCodes.Status302Found)
             .Produces<ErrorResponse>(StatusCodes.Status400BadRequest)
@@ -108,7 +106,7 @@ public static class OrdersApi
     }
 
     public static async ValueTask<Results<StatusJsonResult, RedirectHttpResult, JsonHttpResult<StatusResponse>, JsonHttpResult<ErrorResponse>>> PlaceOrderAsync(
-        [FromBody(EmptyBodyBehavior = EmptyBodyBehavior.Allow)] OrderRequest order, HttpContext context, OrderIntake intake, AdmissionVerifier admission, WaitingRoomRedirect waitingRoom,
+        HttpContext context, OrderIntake intake, AdmissionVerifier admission, WaitingRoomRedirect waitingRoom,
         OrderMetrics metrics, ShopperSignIn signIn)
     {
         var started = Stopwatch.GetTimestamp();
@@ -138,7 +136,12 @@ public static class OrdersApi
             return Refuse(ApiError.BadRequest(invalidKey));
         }
 
-        // The body's rules held (RequestBodyRules): what is left is whose order it is.
+        var (order, invalidBody) = await OrderBodyReader.ReadAsync(request);
+        if (order is null)
+        {
+            return Refuse(invalidBody!);
+        }
+        // Whose order it is: the body's userId, else (signed in) the token's subject.
         var subject = credential.Subject;
         var productId = order.ProductId!;
         if ((order.UserId ?? subject) is not { } userId)

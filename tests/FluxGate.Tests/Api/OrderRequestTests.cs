@@ -2,7 +2,7 @@ using System.Text.Json;
 
 namespace FluxGate.Tests.Api;
 
-/// <summary><c>POST /order</c>'s body as the api binds it (<see cref="RequestBodyServer"/>).</summary>
+/// <summary><c>POST /order</c>'s body as the api reads it (<see cref="RequestBodyServer"/>), and what it shares with the bound ones.</summary>
 public class OrderRequestTests(RequestBodyServer server) : IClassFixture<RequestBodyServer>
 {
     [Fact]
@@ -52,22 +52,26 @@ public class OrderRequestTests(RequestBodyServer server) : IClassFixture<Request
     }
 
     [Theory]
-    [InlineData("")]
-    [InlineData("""{"productId":"p","userId":"u"}""")]
-    public async Task A_body_streamed_without_a_length_is_read_the_same(string json)
+    [InlineData("/order", "")]
+    [InlineData("/order", """{"productId":"p","userId":"u"}""")]
+    [InlineData("/cancel", "")]
+    [InlineData("/cancel", """{"userId":"u"}""")]
+    public async Task A_body_streamed_without_a_length_is_read_the_same(string path, string json)
     {
-        var answer = await server.PostAsync("/order", System.Text.Encoding.UTF8.GetBytes(json), declareLength: false);
+        var answer = await server.PostAsync(path, System.Text.Encoding.UTF8.GetBytes(json), declareLength: false);
 
         Assert.Equal(json.Length == 0 ? "Request body is empty; send a JSON object" : null, answer.Error);
     }
 
     [Theory]
-    [InlineData("text/plain")]
-    [InlineData("application/x-www-form-urlencoded")]
-    [InlineData(null)]
-    public async Task A_body_that_is_not_declared_json_is_a_415(string? contentType)
+    [InlineData("/order", "text/plain")]
+    [InlineData("/order", "application/x-www-form-urlencoded")]
+    [InlineData("/order", null)]
+    [InlineData("/cancel", "text/plain")]
+    [InlineData("/cancel", null)]
+    public async Task A_body_that_is_not_declared_json_is_a_415(string path, string? contentType)
     {
-        var answer = await server.PostAsync("/order", """{"productId":"p","userId":"u"}"""u8.ToArray(), contentType);
+        var answer = await server.PostAsync(path, """{"productId":"p","userId":"u"}"""u8.ToArray(), contentType);
 
         Assert.Equal(415, answer.Status);
         Assert.Equal("Content-Type must be application/json", answer.Error);

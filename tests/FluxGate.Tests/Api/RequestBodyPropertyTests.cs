@@ -65,7 +65,7 @@ public class RequestBodyPropertyTests(RequestBodyServer server) : IClassFixture<
     public async Task Invalid_utf8_split_between_two_reads_is_still_found()
     {
         // 😀 cut after its second byte, with the body streamed: the check must carry the open character to the next read.
-        var answer = await server.PostAsync("/order", [.. "{\"productId\":\"p\",\"userId\":\"u"u8, 0xF0, 0x9F, .. "\"}"u8], declareLength: false);
+        var answer = await server.PostAsync("/cancel", [.. "{\"userId\":\"u"u8, 0xF0, 0x9F, .. "\"}"u8], declareLength: false);
 
         Assert.Equal(NotUtf8, answer.Error);
     }
