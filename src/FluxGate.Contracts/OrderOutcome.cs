@@ -24,6 +24,9 @@ public enum OrderOutcome
     /// <summary><c>302</c> to the waiting room.</summary>
     RateLimited,
 
+    /// <summary><c>302</c> to the waiting room: a scheduled sale before its start (read back as <see cref="RateLimited"/>).</summary>
+    NotOpenYet,
+
     /// <summary><c>403</c>: the admission token was used before (read back as <see cref="Refused"/>).</summary>
     AdmissionAlreadyUsed,
 

@@ -31,10 +31,10 @@ public sealed partial class InventoryFeed(StockBucketMap bucketMap, ILogger<Inve
                 _watches.GetOrAdd(productId, _ => new Watch()).Subscribers.TryAdd(subscription, 0);
             }
         }
-        long?[] stocks;
+        ProductSale[] stocks;
         try
         {
-            stocks = await ReadStocksAsync(productIds);
+            stocks = await ReadSalesAsync(productIds);
         }
         catch
         {
@@ -43,7 +43,7 @@ public sealed partial class InventoryFeed(StockBucketMap bucketMap, ILogger<Inve
         }
         for (var i = 0; i < productIds.Count; i++)
         {
-            subscription.Publish(new InventoryUpdate(productIds[i], stocks[i]));
+            subscription.Publish(InventoryUpdate.Of(productIds[i], stocks[i]));
             if (_watches.TryGetValue(productIds[i], out var watch) && !watch.HasLast)
             {
                 // Changes from this snapshot on are the poll loop's to publish.
@@ -89,7 +89,7 @@ public sealed partial class InventoryFeed(StockBucketMap bucketMap, ILogger<Inve
             }
             try
             {
-                var stocks = await ReadStocksAsync(watched.Select(pair => pair.Key).ToList());
+                var stocks = await ReadSalesAsync(watched.Select(pair => pair.Key).ToList());
                 for (var i = 0; i < watched.Length; i++)
                 {
                     var (productId, watch) = watched[i];
@@ -105,7 +105,7 @@ public sealed partial class InventoryFeed(StockBucketMap bucketMap, ILogger<Inve
                     {
                         continue; // subscribers got their snapshot when they subscribed
                     }
-                    var update = new InventoryUpdate(productId, stock);
+                    var update = InventoryUpdate.Of(productId, stock);
                     foreach (var subscriber in watch.Subscribers.Keys)
                     {
                         subscriber.Publish(update);
@@ -131,11 +131,11 @@ public sealed partial class InventoryFeed(StockBucketMap bucketMap, ILogger<Inve
     }
 
     /// <summary>
-    /// Each product's stock (the sum of its stock buckets), pipelined on the one connection: products and buckets live in
-    /// different hash slots, so on a cluster one MGET over several of them is refused.
+    /// Each product's stock (the sum of its stock buckets) and start, pipelined on the one connection: products and buckets
+    /// live in different hash slots, so on a cluster one MGET over several of them is refused.
     /// </summary>
-    private Task<long?[]> ReadStocksAsync(IReadOnlyList<string> productIds) =>
-        Task.WhenAll(productIds.Select(bucketMap.ReadStockAsync));
+    private Task<ProductSale[]> ReadSalesAsync(IReadOnlyList<string> productIds) =>
+        Task.WhenAll(productIds.Select(bucketMap.ReadSaleAsync));
 
     private static TimeSpan Backoff(int failures) =>
         TimeSpan.FromMilliseconds(Math.Min(MaxBackoff.TotalMilliseconds, Tick.TotalMilliseconds * Math.Pow(2, Math.Min(failures, 10) - 1)));
@@ -149,7 +149,7 @@ public sealed partial class InventoryFeed(StockBucketMap bucketMap, ILogger<Inve
     private sealed class Watch
     {
         public ConcurrentDictionary<Subscription, byte> Subscribers { get; } = new();
-        public long? Last { get; set; }
+        public ProductSale Last { get; set; }
         public bool HasLast { get; set; }
     }
 

@@ -32,7 +32,7 @@ public static class ApiResults
             OrderOutcome.Duplicate => OrderDuplicate.Result(result.OrderId),
             OrderOutcome.InProgress => InProgress(response, result.OrderId),
             OrderOutcome.SoldOut => OrderSoldOut.Result(),
-            OrderOutcome.RateLimited => TypedResults.Redirect(waitingRoom.For(productId, userId, idempotencyKey)),
+            OrderOutcome.RateLimited or OrderOutcome.NotOpenYet => TypedResults.Redirect(waitingRoom.For(productId, userId, idempotencyKey)),
             OrderOutcome.AdmissionAlreadyUsed => AdmissionAlreadyUsed.Result(),
             OrderOutcome.LimitReached => OrderLimitReached.Result(),
             _ => OrderFailed.Result(),

@@ -37,7 +37,7 @@ public static partial class InventoryApi
     {
         // The body's rules held (RequestBodyRules): productId and quantity are there.
         var (productId, quantity) = (init.ProductId!, init.Quantity!.Value);
-        if (await inventory.InitializeAsync(productId, quantity, init.MaxPerCustomer, init.StockBuckets ?? 1))
+        if (await inventory.InitializeAsync(productId, quantity, init.MaxPerCustomer, init.StockBuckets ?? 1, init.StartsAt))
         {
             return ApiResults.Status(StatusCodes.Status200OK, new StatusResponse("ok", $"Stock initialized for {productId} to {quantity}"));
         }
@@ -52,8 +52,8 @@ public static partial class InventoryApi
         {
             return ApiResults.Error(ApiError.BadRequest(invalid));
         }
-        return await inventory.GetStockAsync(productId) is { } stock
-            ? TypedResults.Ok(new InventoryResponse(productId, Math.Max(0, stock)))
+        return await inventory.GetSaleAsync(productId) is { } sale
+            ? TypedResults.Ok(new InventoryResponse(productId, Math.Max(0, sale.Stock!.Value), sale.StartsAt))
             : ApiResults.Status(StatusCodes.Status404NotFound, new StatusResponse("not_found", $"Unknown product {productId}"));
     }
 

@@ -138,6 +138,7 @@ internal sealed class OrderBatchCall
                 3 => new OrderDecision(OrderDecisionKind.NotInitialized),
                 4 => new OrderDecision(OrderDecisionKind.AdmissionAlreadyUsed),
                 5 => new OrderDecision(OrderDecisionKind.LimitReached),
+                7 => new OrderDecision(OrderDecisionKind.NotOpenYet),
                 var code => throw new InvalidOperationException($"The order script returned an unknown code {code}."),
             };
         }

@@ -17,6 +17,8 @@ public enum OrderDecisionKind
     AdmissionAlreadyUsed,
     /// <summary>The customer holds as many units of the product as its purchase limit allows.</summary>
     LimitReached,
+    /// <summary>A scheduled sale before its <c>startsAt</c>: the shopper waits in the room's pre-queue.</summary>
+    NotOpenYet,
 }
 
 /// <param name="OrderId">The reserved order's id, or the original order's id for a known key.</param>

@@ -24,6 +24,7 @@ public sealed partial class OrderIntake(
             OrderDecisionKind.InProgress => new OrderResult(OrderOutcome.InProgress, decision.OrderId),
             OrderDecisionKind.SoldOut or OrderDecisionKind.NotInitialized => new OrderResult(OrderOutcome.SoldOut),
             OrderDecisionKind.RateLimited => new OrderResult(OrderOutcome.RateLimited),
+            OrderDecisionKind.NotOpenYet => new OrderResult(OrderOutcome.NotOpenYet),
             OrderDecisionKind.AdmissionAlreadyUsed => new OrderResult(OrderOutcome.AdmissionAlreadyUsed),
             OrderDecisionKind.LimitReached => new OrderResult(OrderOutcome.LimitReached),
             _ => throw new InvalidOperationException($"Unhandled decision {decision.Kind}"),

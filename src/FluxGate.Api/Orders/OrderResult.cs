@@ -13,6 +13,7 @@ public readonly record struct OrderResult(OrderOutcome Outcome, Guid OrderId = d
         OrderOutcome.InProgress => "in_progress",
         OrderOutcome.SoldOut => "sold_out",
         OrderOutcome.RateLimited => "rate_limited",
+        OrderOutcome.NotOpenYet => "not_open_yet",
         OrderOutcome.AdmissionAlreadyUsed => "admission_used",
         OrderOutcome.LimitReached => "limit_reached",
         _ => "failed",

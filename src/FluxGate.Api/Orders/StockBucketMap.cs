@@ -61,15 +61,17 @@ public sealed class StockBucketMap(IConnectionMultiplexer redis)
     public async Task<string> ReadBucketOfAsync(string productId, string idempotencyKey) =>
         BucketOf(await ReadAsync(productId), idempotencyKey);
 
-    /// <summary>Units left in all the product's stock buckets, or null for a product never initialized.</summary>
-    public async Task<long?> ReadStockAsync(string productId)
+    /// <summary>Units left in all the product's stock buckets (null: never initialized), and when its sale opens.</summary>
+    public async Task<ProductSale> ReadSaleAsync(string productId)
     {
-        var buckets = await ReadAsync(productId);
+        var product = await _database.HashGetAsync(RedisKeys.Ledger(productId), [StockBuckets.CountField, ProductSale.StartsAtField]);
+        var buckets = Learn(productId, Math.Clamp((int?)product[0] ?? 1, 1, StockBuckets.Max));
+        var startsAt = (long?)product[1] is { } ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : (DateTimeOffset?)null;
         if (buckets.Length == 1)
         {
-            return (long?)await _database.StringGetAsync(RedisKeys.Stock(productId));
+            return new ProductSale((long?)await _database.StringGetAsync(RedisKeys.Stock(productId)), startsAt);
         }
         var stocks = await Task.WhenAll(buckets.Select(bucket => _database.StringGetAsync(RedisKeys.Stock(bucket))));
-        return (long?)stocks[0] is null ? null : stocks.Sum(stock => Math.Max(0, (long?)stock ?? 0));
+        return new ProductSale((long?)stocks[0] is null ? null : stocks.Sum(stock => Math.Max(0, (long?)stock ?? 0)), startsAt);
     }
 }

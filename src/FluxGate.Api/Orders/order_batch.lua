@@ -88,9 +88,13 @@ local stock = decisions > 0 and tonumber(redis.call('GET', KEYS[1])) or nil
 local taken = 0
 local stockBuckets = 0
 if decisions > 0 then
-  local product = redis.call('HMGET', KEYS[4], 'stockBuckets', 'maxPerCustomer')
+  local product = redis.call('HMGET', KEYS[4], 'stockBuckets', 'maxPerCustomer', 'startsAt')
   stockBuckets = tonumber(product[1]) or 1
   local limit = stock and tonumber(product[2])
+  -- A scheduled sale opens at its start on this clock, the same for every api: before it, no order (an admission
+  -- token included) gets further than the waiting room.
+  local opensAt = tonumber(product[3])
+  local notOpenYet = opensAt ~= nil and nowMs < opensAt
   local pendingTtl = string.format('%d', ttl + tonumber(ARGV[4]))
   local shopperRate = tonumber(ARGV[10]) / stockBuckets
   local shopperBurst = math.max(1, tonumber(ARGV[11]) / stockBuckets)
@@ -158,6 +162,8 @@ if decisions > 0 then
     local customer = 'c:' .. customerId
     if routedBy ~= stockBuckets then
       result = 6
+    elseif notOpenYet then
+      result = refuse(idempotencyKey, 7)
     elseif not stock then
       result = refuse(idempotencyKey, 3)
     elseif stock - taken <= 0 then

@@ -16,7 +16,10 @@ public sealed record AdmissionRequest([property: JsonConverter(typeof(JsonOption
 
 public sealed record AdmissionResponse(string AdmissionToken, DateTimeOffset ExpiresAt, string RedirectUrl);
 
-/// <summary>Where a ticket stands. <c>status</c>: waiting | served | sold_out | not_on_sale.</summary>
+/// <summary>
+/// Where a ticket stands. <c>status</c>: upcoming (a scheduled sale's pre-queue, before <c>startsAt</c>) | waiting | served
+/// | sold_out | not_on_sale. <c>ticketNumber</c> is the place in line (for a pre-queue ticket, the place drawn at the start).
+/// </summary>
 public sealed record QueueStatusResponse(
     string Status,
     string Msg,
@@ -29,24 +32,29 @@ public sealed record QueueStatusResponse(
     double EstimatedWaitSeconds,
     string EstimatedWait,
     long RetryAfterMs,
-    bool Rejoined)
+    bool Rejoined,
+    DateTimeOffset? StartsAt = null,
+    long? PreQueue = null)
 {
     public static QueueStatusResponse From(TicketStatus status, TicketHandles handles) => new(
         StatusName(status.State),
         Describe(status),
         status.ProductId,
         status.Ticket > 0 ? handles.Create(status.ProductId, status.Ticket) : null,
-        status.Ticket > 0 ? status.Ticket : null,
+        status.Ticket > 0 && status.State != QueueState.Upcoming ? status.Place : null,
         status.NowServing,
         status.Position,
         status.PeopleAhead,
         Math.Round(status.EstimatedWait.TotalSeconds, 1),
         QueueArithmetic.DescribeWait(status.EstimatedWait),
         (long)status.RetryAfter.TotalMilliseconds,
-        status.Rejoined);
+        status.Rejoined,
+        status.StartsAt,
+        status.State == QueueState.Upcoming ? status.PreQueue : null);
 
     public static string StatusName(QueueState state) => state switch
     {
+        QueueState.Upcoming => "upcoming",
         QueueState.Waiting => "waiting",
         QueueState.Served => "served",
         QueueState.SoldOut => "sold_out",
@@ -56,6 +64,7 @@ public sealed record QueueStatusResponse(
 
     private static string Describe(TicketStatus status) => status.State switch
     {
+        QueueState.Upcoming => $"The sale opens at {status.StartsAt:yyyy-MM-dd HH:mm:ss} UTC: everyone who joins before then gets a random place in line",
         QueueState.Waiting => $"You are number {status.Position} in line",
         QueueState.Served => "It is your turn",
         QueueState.SoldOut => "Inventory empty",

@@ -18,7 +18,7 @@ public sealed partial class ApiSaleStates(OrderApiClient api, TimeProvider time,
 
     private readonly ConcurrentDictionary<string, Known> _known = new();
 
-    public async ValueTask<SaleState> GetAsync(string productId, CancellationToken cancellationToken = default)
+    public async ValueTask<Sale> GetAsync(string productId, CancellationToken cancellationToken = default)
     {
         var now = time.GetUtcNow();
         var known = _known.GetValueOrDefault(productId);
@@ -27,7 +27,7 @@ public sealed partial class ApiSaleStates(OrderApiClient api, TimeProvider time,
             // One question in flight per product: whoever loses the race waits for the winner's answer. The question is
             // not one shopper's, so no shopper's leaving cancels it (the client's timeout bounds it).
             var before = known;
-            var asking = new Known(new Lazy<Task<SaleState>>(() => AskAsync(productId, before)), now);
+            var asking = new Known(new Lazy<Task<Sale>>(() => AskAsync(productId, before)), now);
             if (before is null && _known.Count >= MaxProducts)
             {
                 Forget(now);
@@ -52,26 +52,26 @@ public sealed partial class ApiSaleStates(OrderApiClient api, TimeProvider time,
         }
     }
 
-    private async Task<SaleState> AskAsync(string productId, Known? before)
+    private async Task<Sale> AskAsync(string productId, Known? before)
     {
         try
         {
-            return await api.GetStockAsync(productId, CancellationToken.None) switch
+            return await api.GetInventoryAsync(productId, CancellationToken.None) switch
             {
-                null => SaleState.NotOnSale,
-                <= 0 => SaleState.SoldOut,
-                _ => SaleState.Open,
+                null => new Sale(SaleState.NotOnSale),
+                { Stock: <= 0 } inventory => new Sale(SaleState.SoldOut, inventory.StartsAt),
+                var inventory => new Sale(SaleState.Open, inventory.StartsAt),
             };
         }
         catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException)
         {
-            var last = before is { State.IsValueCreated: true } && before.State.Value.IsCompletedSuccessfully ? before.State.Value.Result : SaleState.Open;
-            LogApiSilent(logger, productId, last, exception.Message);
+            var last = before is { State.IsValueCreated: true } && before.State.Value.IsCompletedSuccessfully ? before.State.Value.Result : new Sale(SaleState.Open);
+            LogApiSilent(logger, productId, last.State, exception.Message);
             return last;
         }
     }
 
-    private sealed record Known(Lazy<Task<SaleState>> State, DateTimeOffset AskedAt);
+    private sealed record Known(Lazy<Task<Sale>> State, DateTimeOffset AskedAt);
 
     [LoggerMessage(LogLevel.Warning, "The api did not say how the sale of {ProductId} stands ({Error}); keeping {State}")]
     private static partial void LogApiSilent(ILogger logger, string productId, SaleState state, string error);

@@ -41,9 +41,10 @@ public sealed class OrderApiClient(HttpClient http, ILogger<OrderApiClient> logg
         }
     }
 
-    /// <summary>Units left of <paramref name="productId"/> over all its stock buckets; null when it was never initialized.</summary>
+    /// <summary>Units left of <paramref name="productId"/> over all its stock buckets and when its sale opens; null when it was
+    /// never initialized.</summary>
     /// <exception cref="HttpRequestException">The api did not answer, or answered with a failure.</exception>
-    public async Task<long?> GetStockAsync(string productId, CancellationToken cancellationToken)
+    public async Task<InventoryResponse?> GetInventoryAsync(string productId, CancellationToken cancellationToken)
     {
         using var response = await http.GetAsync($"/inventory/{Uri.EscapeDataString(productId)}", cancellationToken);
         if (response.StatusCode == System.Net.HttpStatusCode.NotFound)
@@ -51,8 +52,7 @@ public sealed class OrderApiClient(HttpClient http, ILogger<OrderApiClient> logg
             return null;
         }
         response.EnsureSuccessStatusCode();
-        var inventory = await response.Content.ReadFromJsonAsync(OrderingJsonContext.Default.InventoryResponse, cancellationToken);
-        return inventory?.Stock;
+        return await response.Content.ReadFromJsonAsync(OrderingJsonContext.Default.InventoryResponse, cancellationToken);
     }
 }
 

@@ -8,6 +8,8 @@ namespace FluxGate.WaitingRoom.Page;
 /// <summary>The page's views; exactly one is shown. The names are the <c>data-view</c> values the script uses.</summary>
 public enum PageView
 {
+    /// <summary>A scheduled sale's pre-queue: the countdown to its start.</summary>
+    Upcoming,
     Waiting,
     Ordering,
     Success,
@@ -71,7 +73,8 @@ public sealed record PageModel(PageView View, PageAddress Address)
 
 /// <summary>What the script needs to carry on from the server-rendered state.</summary>
 public sealed record PageState(
-    string ProductId, string? UserId, string? IdempotencyKey, string? ReturnUrl, string? Ticket, long From, string View, long RetryAfterMs);
+    string ProductId, string? UserId, string? IdempotencyKey, string? ReturnUrl, string? Ticket, long From, string View, long RetryAfterMs,
+    DateTimeOffset? StartsAt);
 
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
 [JsonSerializable(typeof(PageState))]

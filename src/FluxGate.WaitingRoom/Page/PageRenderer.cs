@@ -28,6 +28,10 @@ public sealed class PageRenderer(PageTemplate template)
             ["wait"] = Html.Encode(status?.EstimatedWait ?? ""),
             ["nowServing"] = Number(status?.NowServing ?? 0),
             ["ticketNumber"] = Number(status?.TicketNumber ?? 0),
+            ["countdown"] = Html.Encode(status?.StartsAt is { } opens ? Countdown(opens - DateTimeOffset.UtcNow) : ""),
+            ["startsAt"] = Html.Encode(status?.StartsAt?.UtcDateTime.ToString("O", CultureInfo.InvariantCulture) ?? ""),
+            ["startsAtText"] = Html.Encode(status?.StartsAt?.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture) ?? ""),
+            ["preQueue"] = Number(status?.PreQueue ?? 0),
             ["progress"] = Progress(model).ToString(CultureInfo.InvariantCulture),
             ["orderId"] = Html.Encode(model.OrderId ?? ""),
             ["orderingMsg"] = Html.Encode(model.OrderingMessage),
@@ -61,6 +65,7 @@ public sealed class PageRenderer(PageTemplate template)
     private static string Title(PageModel model) => model.View switch
     {
         PageView.Entrance => "Welcome",
+        PageView.Upcoming => $"Opens in {Countdown(model.Status?.StartsAt - DateTimeOffset.UtcNow)}",
         PageView.Waiting => $"#{model.Status?.Position ?? 0} in line",
         PageView.Ordering => "It's your turn",
         PageView.Success => "Order accepted",
@@ -74,6 +79,7 @@ public sealed class PageRenderer(PageTemplate template)
     private static string Announcement(PageModel model) => model.View switch
     {
         PageView.Entrance => "This is the FluxGate waiting room. You are not in a line. Go back to the shop to place your order.",
+        PageView.Upcoming => $"The sale opens in {Countdown(model.Status?.StartsAt - DateTimeOffset.UtcNow)}. You are in the pre-queue.",
         PageView.Waiting => $"You are number {model.Status?.Position ?? 0} in line. Estimated wait: {model.Status?.EstimatedWait}.",
         PageView.Ordering => "It's your turn. Placing your order.",
         PageView.Success => $"Order accepted. Your order number is {model.OrderId}.",
@@ -103,7 +109,20 @@ public sealed class PageRenderer(PageTemplate template)
         model.Address.Ticket,
         model.Address.From,
         ViewName(model.View),
-        (long)model.RetryAfter.TotalMilliseconds);
+        (long)model.RetryAfter.TotalMilliseconds,
+        model.Status?.StartsAt);
+
+    /// <summary>The time left before a sale opens, as the countdown shows it ("1 h 04 min", "3 min 05 s", "42 s").</summary>
+    public static string Countdown(TimeSpan? left)
+    {
+        var seconds = (long)Math.Ceiling(Math.Max(0, left?.TotalSeconds ?? 0));
+        return seconds switch
+        {
+            >= 3600 => $"{seconds / 3600} h {seconds % 3600 / 60:00} min",
+            >= 60 => $"{seconds / 60} min {seconds % 60:00} s",
+            _ => $"{seconds} s",
+        };
+    }
 
     private static string Number(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
 }

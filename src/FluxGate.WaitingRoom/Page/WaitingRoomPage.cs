@@ -120,6 +120,16 @@ public static class WaitingRoomPage
 
         switch (status.State)
         {
+            case QueueState.Upcoming:
+                return new PageModel(PageView.Upcoming, address)
+                {
+                    Status = response,
+                    // Without JavaScript the countdown moves by reloads: every few seconds near the start, else now and then.
+                    Refresh = status.RetryAfter < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1)
+                        : status.RetryAfter > TimeSpan.FromSeconds(15) ? TimeSpan.FromSeconds(15) : status.RetryAfter,
+                    RefreshUrl = address.Url(noScript: true),
+                    RetryAfter = status.RetryAfter,
+                };
             case QueueState.Waiting:
                 var delay = QueueArithmetic.Jitter(status.RetryAfter, Random.Shared.NextDouble());
                 return new PageModel(PageView.Waiting, address)

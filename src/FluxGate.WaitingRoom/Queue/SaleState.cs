@@ -8,8 +8,11 @@ public enum SaleState
     NotOnSale = 2,
 }
 
+/// <summary>A product's sale as the api says: its state and, for a scheduled sale, when it opens.</summary>
+public readonly record struct Sale(SaleState State, DateTimeOffset? StartsAt = null);
+
 /// <summary>The room's only knowledge of a product's stock.</summary>
 public interface ISaleStates
 {
-    ValueTask<SaleState> GetAsync(string productId, CancellationToken cancellationToken = default);
+    ValueTask<Sale> GetAsync(string productId, CancellationToken cancellationToken = default);
 }

@@ -89,7 +89,7 @@ public class StockBucketRedisTests(RedisFixture redis)
     {
         var (productId, buckets) = await InitAsync(10, 4);
         Assert.Equal(new long[] { 3, 3, 2, 2 }, await Task.WhenAll(buckets.Select(StockAsync)));
-        Assert.Equal(10, await new StockBucketMap(redis.Connection).ReadStockAsync(productId));
+        Assert.Equal(10, (await new StockBucketMap(redis.Connection).ReadSaleAsync(productId)).Stock);
         var gate = Gate();
 
         var key = KeysOf(2, 4).First();
@@ -144,7 +144,7 @@ public class StockBucketRedisTests(RedisFixture redis)
         Assert.Equal(stock, reserved.Select(decision => decision.OrderId).Distinct().Count());
         Assert.All(decisions, decision => Assert.Contains(decision.Kind,
             new[] { OrderDecisionKind.Reserved, OrderDecisionKind.SoldOut, OrderDecisionKind.InProgress }));
-        Assert.Equal(0, await new StockBucketMap(redis.Connection).ReadStockAsync(productId));
+        Assert.Equal(0, (await new StockBucketMap(redis.Connection).ReadSaleAsync(productId)).Stock);
         await AssertBooksBalanceAsync(buckets, expectedSold: stock);
     }
 
@@ -168,12 +168,12 @@ public class StockBucketRedisTests(RedisFixture redis)
         Assert.True(await OrderGate.ReceiveAsync(redis.Database, _scripts, buckets[0], "t1", 3, sale));
         Assert.False(await OrderGate.ReceiveAsync(redis.Database, _scripts, buckets[0], "t1", 3, sale)); // the reconciler, again
         Assert.Equal(7, await StockAsync(buckets[0]));
-        Assert.Equal(8, await new StockBucketMap(redis.Connection).ReadStockAsync(productId));
+        Assert.Equal(8, (await new StockBucketMap(redis.Connection).ReadSaleAsync(productId)).Stock);
 
         // Units given in one sale never join the next one.
         await InitAsync(8, 2, productId, at.AddSeconds(1));
         Assert.False(await OrderGate.ReceiveAsync(redis.Database, _scripts, buckets[0], "t2", 3, sale));
-        Assert.Equal(8, await new StockBucketMap(redis.Connection).ReadStockAsync(productId));
+        Assert.Equal(8, (await new StockBucketMap(redis.Connection).ReadSaleAsync(productId)).Stock);
         Assert.Equal(0, await redis.Database.HashLengthAsync(RedisKeys.Transfers(buckets[1]))); // init dropped the old record
     }
 
@@ -211,14 +211,14 @@ public class StockBucketRedisTests(RedisFixture redis)
 
         Assert.Equal(OrderDecisionKind.Reserved, first.Kind);
         Assert.Equal(OrderDecisionKind.AdmissionAlreadyUsed, second.Kind);
-        Assert.Equal(9, await new StockBucketMap(redis.Connection).ReadStockAsync(productId)); // the second's reservation undone
+        Assert.Equal(9, (await new StockBucketMap(redis.Connection).ReadSaleAsync(productId)).Stock); // the second's reservation undone
         Assert.False(await redis.Database.KeyExistsAsync(RedisKeys.Idempotency(buckets[1], keys[1])));
 
         // Kafka refuses the first: the ticket is free again, and serves one order once more.
         Assert.True(await gate.CompensateAsync(productId, keys[0], first.OrderId, 42));
         Assert.Equal(OrderDecisionKind.Reserved, (await gate.DecideAsync(productId, keys[2], admittedTicket: 42, Anyone)).Kind);
         Assert.Equal(OrderDecisionKind.AdmissionAlreadyUsed, (await gate.DecideAsync(productId, keys[0], admittedTicket: 42, Anyone)).Kind);
-        Assert.Equal(9, await new StockBucketMap(redis.Connection).ReadStockAsync(productId));
+        Assert.Equal(9, (await new StockBucketMap(redis.Connection).ReadSaleAsync(productId)).Stock);
     }
 
     [Fact]

@@ -75,7 +75,8 @@ public sealed class WaitingRoomReplicaRateTests(RedisFixture redis)
     }
 
     private static WaitingQueue Room(IConnectionMultiplexer connection) =>
-        new(connection, new TestSaleStates(), MsOptions.Create(new WaitingRoomOptions { AdmissionRatePerSecond = Rate }), Metrics);
+        new(connection, new TestSaleStates(), MsOptions.Create(new WaitingRoomOptions { AdmissionRatePerSecond = Rate }), Metrics,
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<WaitingQueue>.Instance);
 
     /// <summary>The Redis clock (µs) and where the line stands, bracketing one poll.</summary>
     private async Task<(long Micros, long Serving)> ClockAndServingAsync(WaitingQueue room, string productId)

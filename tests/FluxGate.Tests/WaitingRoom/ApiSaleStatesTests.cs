@@ -18,9 +18,19 @@ public sealed class ApiSaleStatesTests
         api.Answer("p-gone", HttpStatusCode.OK, """{"productId":"p-gone","stock":0}""");
         api.Answer("p-none", HttpStatusCode.NotFound, """{"status":"not_found"}""");
 
-        Assert.Equal(SaleState.Open, await sales.GetAsync("p-open"));
-        Assert.Equal(SaleState.SoldOut, await sales.GetAsync("p-gone"));
-        Assert.Equal(SaleState.NotOnSale, await sales.GetAsync("p-none"));
+        Assert.Equal(SaleState.Open, (await sales.GetAsync("p-open")).State);
+        Assert.Equal(SaleState.SoldOut, (await sales.GetAsync("p-gone")).State);
+        Assert.Equal(SaleState.NotOnSale, (await sales.GetAsync("p-none")).State);
+    }
+
+    [Fact]
+    public async Task A_scheduled_sale_carries_its_start()
+    {
+        var api = new StubApi();
+        var sales = Sales(api, new ManualClock());
+        api.Answer("p", HttpStatusCode.OK, """{"productId":"p","stock":3,"startsAt":"2026-12-24T10:00:00Z"}""");
+
+        Assert.Equal(new Sale(SaleState.Open, new DateTimeOffset(2026, 12, 24, 10, 0, 0, TimeSpan.Zero)), await sales.GetAsync("p"));
     }
 
     [Fact]
@@ -32,13 +42,13 @@ public sealed class ApiSaleStatesTests
         api.Answer("p", HttpStatusCode.OK, """{"productId":"p","stock":3}""");
 
         var states = await Task.WhenAll(Enumerable.Range(0, 50).Select(_ => sales.GetAsync("p").AsTask()));
-        Assert.All(states, state => Assert.Equal(SaleState.Open, state));
+        Assert.All(states, state => Assert.Equal(SaleState.Open, state.State));
         Assert.Equal(1, api.Asked("p"));
 
         api.Answer("p", HttpStatusCode.OK, """{"productId":"p","stock":0}""");
-        Assert.Equal(SaleState.Open, await sales.GetAsync("p"));
+        Assert.Equal(SaleState.Open, (await sales.GetAsync("p")).State);
         clock.Advance(ApiSaleStates.FreshFor);
-        Assert.Equal(SaleState.SoldOut, await sales.GetAsync("p"));
+        Assert.Equal(SaleState.SoldOut, (await sales.GetAsync("p")).State);
         Assert.Equal(2, api.Asked("p"));
     }
 
@@ -49,14 +59,14 @@ public sealed class ApiSaleStatesTests
         var clock = new ManualClock();
         var sales = Sales(api, clock);
         api.Answer("p", HttpStatusCode.OK, """{"productId":"p","stock":0}""");
-        Assert.Equal(SaleState.SoldOut, await sales.GetAsync("p"));
+        Assert.Equal(SaleState.SoldOut, (await sales.GetAsync("p")).State);
 
         api.Answer("p", HttpStatusCode.ServiceUnavailable, """{"status":"error","msg":"Inventory unavailable"}""");
         clock.Advance(ApiSaleStates.FreshFor);
-        Assert.Equal(SaleState.SoldOut, await sales.GetAsync("p"));
+        Assert.Equal(SaleState.SoldOut, (await sales.GetAsync("p")).State);
         // A product the room never heard of counts as open: the hand-off of its order will say what the api thinks.
         api.Answer("never-heard-of", HttpStatusCode.ServiceUnavailable, """{"status":"error","msg":"Inventory unavailable"}""");
-        Assert.Equal(SaleState.Open, await sales.GetAsync("never-heard-of"));
+        Assert.Equal(SaleState.Open, (await sales.GetAsync("never-heard-of")).State);
     }
 
     [Fact]
@@ -67,14 +77,14 @@ public sealed class ApiSaleStatesTests
         var sales = Sales(api, clock);
         for (var i = 0; i < ApiSaleStates.MaxProducts + 50; i++)
         {
-            Assert.Equal(SaleState.NotOnSale, await sales.GetAsync($"made-up-{i}"));
+            Assert.Equal(SaleState.NotOnSale, (await sales.GetAsync($"made-up-{i}")).State);
         }
         Assert.Equal(ApiSaleStates.MaxProducts + 50, api.AskedInAll);
 
         clock.Advance(ApiSaleStates.FreshFor);
         api.Answer("p", HttpStatusCode.OK, """{"productId":"p","stock":1}""");
-        Assert.Equal(SaleState.Open, await sales.GetAsync("p")); // the stale entries made room
-        Assert.Equal(SaleState.Open, await sales.GetAsync("p"));
+        Assert.Equal(SaleState.Open, (await sales.GetAsync("p")).State); // the stale entries made room
+        Assert.Equal(SaleState.Open, (await sales.GetAsync("p")).State);
         Assert.Equal(1, api.Asked("p"));
     }
 

@@ -11,7 +11,7 @@ public class PageRendererTests
     private static readonly TicketHandles Handles = new(RandomNumberGenerator.GetBytes(32));
 
     private static QueueStatusResponse Waiting(long ticket, double serving) => QueueStatusResponse.From(
-        TicketStatus.From("ps5", ticket, serving, issued: ticket, ratePerSecond: 10, rejoined: false,
+        TicketStatus.From("ps5", ticket, place: ticket, serving, issued: ticket, ratePerSecond: 10, rejoined: false,
             TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(30)), Handles);
 
     [Fact]

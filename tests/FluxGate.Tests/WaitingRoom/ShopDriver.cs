@@ -44,6 +44,19 @@ internal sealed class ShopDriver : IAsyncDisposable
         return productId;
     }
 
+    /// <summary>A sale that opens at <paramref name="startsAt"/>.</summary>
+    public async Task InitAsync(string productId, long quantity, DateTimeOffset startsAt)
+    {
+        var start = startsAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/init") { Content = JsonContent.Create(new { productId, quantity, startsAt = start }) };
+        if (_app.AdminApiKey is { } key)
+        {
+            request.Headers.Add("x-api-key", key);
+        }
+        using var response = await Api.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
     public async Task SetStockAsync(string productId, long quantity)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/init") { Content = JsonContent.Create(new { productId, quantity }) };

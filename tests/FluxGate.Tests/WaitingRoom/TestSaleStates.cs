@@ -6,10 +6,10 @@ namespace FluxGate.Tests.WaitingRoom;
 /// <summary>The api's word on each product's sale, as a test sets it: open unless the test says otherwise.</summary>
 internal sealed class TestSaleStates : ISaleStates
 {
-    private readonly ConcurrentDictionary<string, SaleState> _states = new();
+    private readonly ConcurrentDictionary<string, Sale> _sales = new();
 
-    public void Set(string productId, SaleState state) => _states[productId] = state;
+    public void Set(string productId, SaleState state, DateTimeOffset? startsAt = null) => _sales[productId] = new Sale(state, startsAt);
 
-    public ValueTask<SaleState> GetAsync(string productId, CancellationToken cancellationToken = default) =>
-        ValueTask.FromResult(_states.GetValueOrDefault(productId, SaleState.Open));
+    public ValueTask<Sale> GetAsync(string productId, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult(_sales.GetValueOrDefault(productId, new Sale(SaleState.Open)));
 }

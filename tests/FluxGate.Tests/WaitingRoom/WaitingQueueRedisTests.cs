@@ -22,7 +22,8 @@ public class WaitingQueueRedisTests(RedisFixture redis)
         connection ?? redis.Connection,
         _sales,
         MsOptions.Create(new WaitingRoomOptions { AdmissionRatePerSecond = ratePerSecond }),
-        Metrics);
+        Metrics,
+        Microsoft.Extensions.Logging.Abstractions.NullLogger<WaitingQueue>.Instance);
 
     private Task<string> ProductAsync(SaleState sale = SaleState.Open)
     {
@@ -54,6 +55,40 @@ public class WaitingQueueRedisTests(RedisFixture redis)
         Assert.Equal(Enumerable.Range(1, 200).Select(i => (long)i), statuses.Select(s => s.Ticket).Order());
         Assert.All(statuses, s => Assert.Equal(QueueState.Waiting, s.State));
         Assert.Equal(200, (long)await redis.Database.StringGetAsync(QueueKeys.Issued(productId)));
+    }
+
+    [Fact]
+    public async Task A_scheduled_sale_holds_its_pre_queue_until_the_start_then_shuffles_it_once_ahead_of_later_joiners()
+    {
+        var productId = $"wr-{Guid.NewGuid():N}";
+        var startsAt = DateTimeOffset.UtcNow.AddSeconds(1.5);
+        _sales.Set(productId, SaleState.Open, startsAt);
+        var rooms = new[] { Queue(ratePerSecond: 0.001), Queue(ratePerSecond: 0.001) }; // two room processes
+
+        var early = new List<TicketStatus>();
+        for (var i = 0; i < 40; i++)
+        {
+            early.Add(await rooms[i % 2].JoinAsync(productId, new ShopperIdentity($"u{i}", "k")));
+        }
+        var again = await rooms[1].JoinAsync(productId, new ShopperIdentity("u0", "k"));
+
+        Assert.All(early, status => Assert.Equal(QueueState.Upcoming, status.State));
+        Assert.Equal(Enumerable.Range(1, 40).Select(i => (long)i), early.Select(status => status.Ticket));
+        Assert.Equal((early[0].Ticket, true, 40L), (again.Ticket, again.Rejoined, again.PreQueue));
+        Assert.Equal(startsAt, again.StartsAt);
+
+        await Task.Delay(startsAt - DateTimeOffset.UtcNow + TimeSpan.FromMilliseconds(100));
+        var late = await rooms[0].JoinAsync(productId, new ShopperIdentity("late", "k"));
+        var places = await Task.WhenAll(early.Select((status, i) => rooms[i % 2].GetStatusAsync(productId, status.Ticket)));
+        var seen = await Task.WhenAll(early.Select((status, i) => rooms[(i + 1) % 2].GetStatusAsync(productId, status.Ticket)));
+
+        Assert.Equal(Enumerable.Range(1, 40).Select(i => (long)i), places.Select(status => status.Place).Order());
+        Assert.NotEqual(Enumerable.Range(1, 40).Select(i => (long)i), places.Select(status => status.Place)); // 1 in 40! to fail
+        Assert.Equal(places.Select(status => status.Place), seen.Select(status => status.Place)); // one shuffle, whoever asks
+        Assert.Equal((41L, 41L), (late.Ticket, late.Place));
+        Assert.All(places, status => Assert.Equal(QueueState.Waiting, status.State));
+        var line = await redis.Database.HashGetAsync(QueueKeys.Serving(productId), ["from", "to"]);
+        Assert.Equal((0L, 40L), ((long)line[0], (long)line[1]));
     }
 
     [Fact]

@@ -150,6 +150,42 @@ public sealed class WaitingRoomBrowserTests(GraphFixture graph, ChromiumFixture 
             Assert.True(order.Status == HttpStatusCode.OK, order.ToString());
         });
 
+    [Fact]
+    public Task Before_a_scheduled_start_the_shopper_sees_a_countdown_then_a_drawn_place_in_line_then_the_order() =>
+        graph.WithLogsOnFailureAsync(output, async () =>
+        {
+            await using var shop = new ShopDriver(graph.App);
+            var productId = $"drop-{Guid.NewGuid():N}"[..24];
+            var startsAt = DateTimeOffset.UtcNow.AddSeconds(12);
+            await shop.InitAsync(productId, 10_000, startsAt);
+            var idempotencyKey = Guid.NewGuid().ToString();
+            var order = await shop.OrderAsync(productId, "browser-shopper", idempotencyKey);
+            Assert.Equal(HttpStatusCode.Redirect, order.Status);
+
+            await using var context = await chromium.Browser.NewContextAsync(Phone());
+            var page = await context.NewPageAsync();
+            await page.GotoAsync(order.Location!.ToString());
+            Assert.Equal("upcoming", await page.Locator("body").GetAttributeAsync("data-view"));
+            // Others join the pre-queue after the shopper: a random draw puts the shopper among them, not first.
+            for (var i = 0; i < 300; i++)
+            {
+                await shop.JoinAsync(productId, $"crowd-{i}", $"key-{i}");
+            }
+            var countdown = (await page.Locator("#countdown").TextContentAsync())!;
+            Assert.Matches(@"^\d+ s$", countdown);
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Screenshot("waitingroom-countdown.png"), FullPage = true });
+
+            var seen = await WatchAsync(page, until: view => view is "waiting" or "ordering" or "success" or "error");
+            Assert.True(DateTimeOffset.UtcNow >= startsAt, "the page left the countdown before the start");
+            if (seen.FinalView == "waiting")
+            {
+                await page.ScreenshotAsync(new PageScreenshotOptions { Path = Screenshot("waitingroom-drawn-place.png"), FullPage = true });
+            }
+            var end = await WatchAsync(page, until: view => view is "success" or "error" or "soldout");
+            Assert.Equal("success", end.FinalView);
+            output.WriteLine($"countdown {countdown}; places after the draw: {string.Join(" → ", seen.Positions.Concat(end.Positions))}");
+        });
+
     private static BrowserNewContextOptions Phone() => new()
     {
         ViewportSize = new ViewportSize { Width = 390, Height = 844 },

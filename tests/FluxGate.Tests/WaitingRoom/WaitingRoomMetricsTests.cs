@@ -19,7 +19,8 @@ public class WaitingRoomMetricsTests(RedisFixture redis)
         var factory = services.GetRequiredService<IMeterFactory>();
         var metrics = new WaitingRoomMetrics(factory);
         var sales = new TestSaleStates();
-        var queue = new WaitingQueue(redis.Connection, sales, MsOptions.Create(new WaitingRoomOptions { AdmissionRatePerSecond = 0.001 }), metrics);
+        var queue = new WaitingQueue(redis.Connection, sales, MsOptions.Create(new WaitingRoomOptions { AdmissionRatePerSecond = 0.001 }), metrics,
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<WaitingQueue>.Instance);
         var productId = $"wr-{Guid.NewGuid():N}";
 
         var joins = new List<(long Value, string Outcome)>();

@@ -7,6 +7,7 @@
 -- KEYS[6…] the tiers' rate buckets
 -- ARGV[1] quantity    ARGV[2] initialized at (unix ms, the StockInitialized event's time)
 -- ARGV[3] units per customer, or "" for no limit    ARGV[4] how many stock buckets the product has
+-- ARGV[5] when the sale opens (unix ms, on the Redis clock the order script reads), or "" for at once
 redis.call('SET', KEYS[1], ARGV[1])
 -- An api answering the product sold out by itself stops (the stock may have come back).
 redis.call('PUBLISH', 'fg:stock-returned', KEYS[1])
@@ -20,5 +21,8 @@ redis.call('HSET', KEYS[3], 'initial', ARGV[1], 'initializedAt', ARGV[2], 'accep
 -- Beside the count of buckets: the order script reads both with one command.
 if ARGV[3] ~= '' then
   redis.call('HSET', KEYS[3], 'maxPerCustomer', ARGV[3])
+end
+if ARGV[5] ~= '' then
+  redis.call('HSET', KEYS[3], 'startsAt', ARGV[5])
 end
 return 1

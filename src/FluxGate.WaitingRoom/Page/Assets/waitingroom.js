@@ -69,9 +69,32 @@
     return response.json().catch(function () { return {}; });
   }
 
+  // The countdown ticks each second between polls; the poll at the start brings the place in line.
+  var ticking = 0;
+  function countdown() {
+    var left = Math.max(0, Math.ceil((Date.parse(state.startsAt) - Date.now()) / 1000));
+    var text = left >= 3600 ? Math.floor(left / 3600) + ' h ' + pad(Math.floor(left % 3600 / 60)) + ' min'
+      : left >= 60 ? Math.floor(left / 60) + ' min ' + pad(left % 60) + ' s' : left + ' s';
+    setText('countdown', text);
+    document.title = 'Opens in ' + text + ' · FluxGate waiting room';
+  }
+  function pad(n) { return (n < 10 ? '0' : '') + n; }
+  function tick() {
+    if (!ticking && state.startsAt) { countdown(); ticking = setInterval(countdown, 1000); }
+  }
+
   function render(s) {
     if (s.ticket) { state.ticket = s.ticket; }
+    if (s.status !== 'upcoming' && ticking) { clearInterval(ticking); ticking = 0; }
     switch (s.status) {
+      case 'upcoming':
+        state.startsAt = s.startsAt;
+        rememberTicket();
+        setText('prequeue', number(s.preQueue || 0));
+        if (state.view !== 'upcoming') { show('upcoming'); announce(s.msg); }
+        tick();
+        later(poll, s.retryAfterMs);
+        break;
       case 'waiting':
         if (!state.from || s.position > state.from) { state.from = s.position; }
         rememberTicket();
@@ -170,7 +193,7 @@
       announce('Order accepted. Your order number is ' + (body.orderId || 'on its way') + '.');
       return;
     }
-    if (response.status === 409 && body.status === 'waiting') { return render(body); }
+    if (response.status === 409 && (body.status === 'waiting' || body.status === 'upcoming')) { return render(body); }
     if (response.status === 409 && body.status === 'not_on_sale') { return render(body); }
     if (response.status === 409 && body.status === 'limit_reached') {
       show('limitreached');
@@ -238,6 +261,7 @@
   rememberTicket();
   switch (state.view) {
     case 'entrance': offerWayBack(); break;
+    case 'upcoming': tick(); later(poll, state.retryAfterMs); break;
     case 'waiting': later(poll, state.retryAfterMs); break;
     case 'ordering': placeOrder(); break;
     case 'admitted': if (state.returnUrl && state.ticket) { admit(); } break;
