@@ -13,7 +13,13 @@ namespace FluxGate.Contracts;
 public abstract record OrderEvent(string ProductId);
 
 /// <summary><c>POST /init</c> set the product's stock to <paramref name="Quantity"/>.</summary>
-public sealed record StockInitialized(string ProductId, int Quantity, DateTimeOffset InitializedAt)
+/// <param name="StartsAt">When the sale opens (a scheduled drop), so that a product restored from PostgreSQL keeps it.
+/// Left out of the JSON when the sale opened at once.</param>
+public sealed record StockInitialized(
+    string ProductId,
+    int Quantity,
+    DateTimeOffset InitializedAt,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DateTimeOffset? StartsAt = null)
     : OrderEvent(ProductId);
 
 /// <summary>A unit was reserved in Redis for this order; the order must be persisted.</summary>

@@ -4,7 +4,8 @@ namespace FluxGate.Storage;
 
 /// <summary>A product as the persister keeps it in PostgreSQL.</summary>
 /// <param name="InitializedAt">When its last <c>StockInitialized</c> happened (null for rows older than that column).</param>
-public sealed record PersistedProduct(string ProductId, int Stock, int InitialStock, DateTimeOffset? InitializedAt);
+/// <param name="StartsAt">When its sale opens, for a scheduled drop.</param>
+public sealed record PersistedProduct(string ProductId, int Stock, int InitialStock, DateTimeOffset? InitializedAt, DateTimeOffset? StartsAt = null);
 
 /// <summary>An accepted order's idempotency key and how much of its window is left.</summary>
 public sealed record RecentKey(Guid OrderId, string IdempotencyKey, long RemainingMs);
@@ -69,12 +70,13 @@ public sealed class OrderStore(NpgsqlDataSource database)
 
     public async Task<PersistedProduct?> ProductAsync(string productId, CancellationToken cancellationToken)
     {
-        await using var command = database.CreateCommand("SELECT stock, initial_stock, initialized_at FROM products WHERE id = $1");
+        await using var command = database.CreateCommand("SELECT stock, initial_stock, initialized_at, starts_at FROM products WHERE id = $1");
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = productId });
         await using var reader = await ExecuteAsync(command, cancellationToken);
         return reader is not null && await reader.ReadAsync(cancellationToken)
             ? new PersistedProduct(productId, reader.GetInt32(0), reader.GetInt32(1),
-                reader.IsDBNull(2) ? null : reader.GetFieldValue<DateTimeOffset>(2))
+                reader.IsDBNull(2) ? null : reader.GetFieldValue<DateTimeOffset>(2),
+                reader.IsDBNull(3) ? null : reader.GetFieldValue<DateTimeOffset>(3))
             : null;
     }
 

@@ -22,7 +22,7 @@ public sealed class InventoryService(
     public async Task<bool> InitializeAsync(
         string productId, int quantity, int? maxPerCustomer = null, int stockBuckets = 1, DateTimeOffset? startsAt = null)
     {
-        var initialized = new StockInitialized(productId, quantity, time.GetUtcNow());
+        var initialized = new StockInitialized(productId, quantity, time.GetUtcNow(), startsAt);
         var delivery = await producer.ProduceAsync(initialized);
         if (delivery != DeliveryOutcome.Persisted)
         {

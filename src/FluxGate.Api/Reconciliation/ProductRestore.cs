@@ -89,7 +89,8 @@ public sealed partial class ProductRestore(
         var stock = Math.Max(0, product.Stock);
         var restored = await scripts.Restore.EvaluateAsync(_redis,
             [RedisKeys.Stock(productId), RedisKeys.Ledger(productId)],
-            [stock, product.InitialStock, product.InitializedAt?.ToUnixTimeMilliseconds() ?? 0, all, cancelled]);
+            [stock, product.InitialStock, product.InitializedAt?.ToUnixTimeMilliseconds() ?? 0, all, cancelled,
+                product.StartsAt is { } start ? start.ToUnixTimeMilliseconds() : RedisValue.EmptyString]);
         if ((long)restored == 0)
         {
             return new RestoreResult(RestoreStatus.AlreadyPresent);

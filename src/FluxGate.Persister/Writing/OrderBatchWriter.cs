@@ -177,7 +177,7 @@ public sealed class OrderBatchWriter(NpgsqlDataSource dataSource)
         {
             BatchCommands =
             {
-                Command("SELECT id, stock, initial_stock, initialized_at FROM products WHERE id = ANY($1) ORDER BY id FOR UPDATE", productIds),
+                Command("SELECT id, stock, initial_stock, initialized_at, starts_at FROM products WHERE id = ANY($1) ORDER BY id FOR UPDATE", productIds),
                 Command(
                     """
                     INSERT INTO orders (id, product_id, user_id, idempotency_key, accepted_at, signed_in)
@@ -213,7 +213,8 @@ public sealed class OrderBatchWriter(NpgsqlDataSource dataSource)
             while (reader.Read())
             {
                 current.Add(new ProductStock(reader.GetString(0), reader.GetInt32(1), reader.GetInt32(2),
-                    reader.IsDBNull(3) ? null : reader.GetFieldValue<DateTimeOffset>(3)));
+                    reader.IsDBNull(3) ? null : reader.GetFieldValue<DateTimeOffset>(3),
+                    reader.IsDBNull(4) ? null : reader.GetFieldValue<DateTimeOffset>(4)));
             }
             reader.NextResult();
             while (reader.Read())
@@ -248,7 +249,7 @@ public sealed class OrderBatchWriter(NpgsqlDataSource dataSource)
                     deadLetters.Add((message, message.PoisonReason!));
                     break;
                 case StockInitialized init:
-                    ledger.Initialize(init.ProductId, init.Quantity, init.InitializedAt);
+                    ledger.Initialize(init.ProductId, init.Quantity, init.InitializedAt, init.StartsAt);
                     initializations++;
                     break;
                 case OrderAccepted order when inserted.Remove(order.OrderId):
@@ -288,17 +289,19 @@ public sealed class OrderBatchWriter(NpgsqlDataSource dataSource)
             {
                 Command(
                     """
-                    INSERT INTO products (id, stock, initial_stock, initialized_at, updated_at)
-                    SELECT id, stock, initial_stock, initialized_at, now()
-                    FROM unnest($1::text[], $2::integer[], $3::integer[], $4::timestamptz[]) AS p(id, stock, initial_stock, initialized_at)
+                    INSERT INTO products (id, stock, initial_stock, initialized_at, starts_at, updated_at)
+                    SELECT id, stock, initial_stock, initialized_at, starts_at, now()
+                    FROM unnest($1::text[], $2::integer[], $3::integer[], $4::timestamptz[], $5::timestamptz[])
+                        AS p(id, stock, initial_stock, initialized_at, starts_at)
                     ON CONFLICT (id) DO UPDATE
                     SET stock = excluded.stock, initial_stock = excluded.initial_stock, initialized_at = excluded.initialized_at,
-                        updated_at = excluded.updated_at
+                        starts_at = excluded.starts_at, updated_at = excluded.updated_at
                     """,
                     changed.Select(product => product.ProductId).ToArray(),
                     changed.Select(product => product.Stock).ToArray(),
                     changed.Select(product => product.InitialStock).ToArray(),
-                    changed.Select(product => product.InitializedAt?.UtcDateTime).ToArray()),
+                    changed.Select(product => product.InitializedAt?.UtcDateTime).ToArray(),
+                    changed.Select(product => product.StartsAt?.UtcDateTime).ToArray()),
             },
         })
         {

@@ -27,9 +27,9 @@ public sealed class StockLedger
     /// <summary>The final state of every product this batch changed.</summary>
     public IEnumerable<ProductStock> Changed => _touched.Select(id => _products[id]);
 
-    public void Initialize(string productId, int quantity, DateTimeOffset? initializedAt = null)
+    public void Initialize(string productId, int quantity, DateTimeOffset? initializedAt = null, DateTimeOffset? startsAt = null)
     {
-        _products[productId] = new ProductStock(productId, quantity, quantity, initializedAt);
+        _products[productId] = new ProductStock(productId, quantity, quantity, initializedAt, startsAt);
         _touched.Add(productId);
     }
 
@@ -65,7 +65,8 @@ public sealed class StockLedger
 }
 
 /// <param name="InitializedAt">When the product's last <c>StockInitialized</c> happened (unknown for rows older than the column).</param>
-public sealed record ProductStock(string ProductId, int Stock, int InitialStock, DateTimeOffset? InitializedAt = null);
+/// <param name="StartsAt">When its sale opens, for a scheduled drop.</param>
+public sealed record ProductStock(string ProductId, int Stock, int InitialStock, DateTimeOffset? InitializedAt = null, DateTimeOffset? StartsAt = null);
 
 public enum InconsistencyKind
 {

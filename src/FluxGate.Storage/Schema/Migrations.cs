@@ -62,6 +62,10 @@ public static class Migrations
             """
             ALTER TABLE orders ADD COLUMN IF NOT EXISTS signed_in boolean NOT NULL DEFAULT false;
             """),
+        (4, "products.starts_at: when a scheduled drop opens, so that a product restored from here still waits for it",
+            """
+            ALTER TABLE products ADD COLUMN IF NOT EXISTS starts_at timestamptz;
+            """),
     ];
 
     public static int LatestVersion => All[^1].Version;

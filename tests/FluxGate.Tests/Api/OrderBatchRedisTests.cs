@@ -258,7 +258,7 @@ public class OrderBatchRedisTests(RedisFixture redis)
             Assert.True(await gate.CompensateAsync(productId, "k", order.OrderId, null));
             await _scripts.Init.EvaluateAsync(redis.Database,
                 [RedisKeys.Stock(productId), RedisKeys.RateBucket(productId), RedisKeys.Ledger(productId), RedisKeys.Purchases(productId),
-                    RedisKeys.Transfers(productId)], [5, 0, "", 1]);
+                    RedisKeys.Transfers(productId)], [5, 0, "", 1, ""]);
 
             await WaitUntilAsync(() => { lock (returned) { return returned.Count(id => id == productId) == 2; } });
         }

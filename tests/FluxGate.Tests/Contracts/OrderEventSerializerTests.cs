@@ -30,6 +30,17 @@ public class OrderEventSerializerTests
         Assert.Equal(new StockInitialized("p", 5, new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero)), orderEvent);
     }
 
+    [Fact]
+    public void A_scheduled_init_carries_its_start_and_an_immediate_one_writes_none()
+    {
+        var at = new DateTimeOffset(2026, 12, 24, 10, 0, 0, TimeSpan.Zero);
+        var scheduled = new StockInitialized("p", 5, DateTimeOffset.UnixEpoch, at);
+
+        Assert.Equal(scheduled, OrderEventSerializer.Deserialize(OrderEventSerializer.Serialize(scheduled)));
+        using var immediate = JsonDocument.Parse(OrderEventSerializer.Serialize(new StockInitialized("p", 5, DateTimeOffset.UnixEpoch)));
+        Assert.False(immediate.RootElement.TryGetProperty("startsAt", out _));
+    }
+
     [Theory]
     [InlineData("""{"type":"Nope","productId":"p"}""")]
     [InlineData("""not json""")]

@@ -35,7 +35,7 @@ public sealed class SchemaMigratorTests(PersisterDatabaseFixture database)
     {
         var dataSource = await database.CreateDatabaseAsync();
 
-        Assert.Equal("id text NO, initial_stock integer NO, initialized_at timestamp with time zone YES, stock integer NO, " +
+        Assert.Equal("id text NO, initial_stock integer NO, initialized_at timestamp with time zone YES, starts_at timestamp with time zone YES, stock integer NO, " +
                      "updated_at timestamp with time zone NO",
             await ColumnsAsync(dataSource, "products"));
         Assert.Equal("accepted_at timestamp with time zone NO, created_at timestamp with time zone NO, id uuid NO, " +

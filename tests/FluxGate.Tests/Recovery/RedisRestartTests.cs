@@ -54,6 +54,14 @@ public sealed class RedisRestartTests(GraphFixture fixture, ITestOutputHelper ou
             await _shop.InitAsync(productId, 100);
             var orders = await PlaceAsync(productId, 5);
             await _shop.UntilInvariantsHoldAsync(productId);
+            // A scheduled drop that has not started: restored, it still waits for its start.
+            var scheduled = Shop.NewProduct("later");
+            var startsAt = DateTimeOffset.UtcNow.AddHours(1);
+            using (var init = await _shop.Api.PostAsJsonAsync("/init", new { productId = scheduled, quantity = 10, startsAt = startsAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture) }))
+            {
+                Assert.Equal(HttpStatusCode.OK, init.StatusCode);
+            }
+            await _shop.UntilInvariantsHoldAsync(scheduled);
 
             await fixture.App.StopResourceAsync(ResourceNames.Redis);
             var data = Path.Combine(fixture.App.StateDirectory, "redis");
@@ -93,6 +101,14 @@ public sealed class RedisRestartTests(GraphFixture fixture, ITestOutputHelper ou
             {
                 Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
             }
+
+            using (var restore = await _shop.Api.PostAsync($"/admin/restore/{scheduled}", null))
+            {
+                Assert.Equal(HttpStatusCode.OK, restore.StatusCode);
+            }
+            var inventory = await _shop.Api.GetFromJsonAsync<JsonElement>($"/inventory/{scheduled}");
+            Assert.Equal(startsAt.ToUnixTimeSeconds(), inventory.GetProperty("startsAt").GetDateTimeOffset().ToUnixTimeSeconds());
+            Assert.Equal(HttpStatusCode.Redirect, (await _shop.OrderAsync(scheduled, Guid.NewGuid().ToString())).Status);
 
             await AssertReplaysAsync(productId, orders);
             Assert.Equal(95, await StockAsync(productId));

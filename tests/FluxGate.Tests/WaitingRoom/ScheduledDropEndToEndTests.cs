@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -25,7 +24,7 @@ public sealed class ScheduledDropEndToEndTests(GraphFixture graph, ITestOutputHe
             await using var shop = new ShopDriver(graph.App);
             var productId = $"drop-{Guid.NewGuid():N}"[..24];
             var startsAt = DateTimeOffset.UtcNow.AddSeconds(15);
-            await InitAsync(shop.Api, productId, 100, startsAt);
+            await shop.InitAsync(productId, 100, startsAt);
 
             // Before the start: the stock and the start are public; an order goes to the room, never sold and never sold
             // out, also with an admission token signed with the real key.
@@ -98,25 +97,9 @@ public sealed class ScheduledDropEndToEndTests(GraphFixture graph, ITestOutputHe
 
             // In the past: open at once.
             var productId = $"drop-{Guid.NewGuid():N}"[..24];
-            await InitAsync(shop.Api, productId, 1, DateTimeOffset.UtcNow.AddMinutes(-1));
+            await shop.InitAsync(productId, 1, DateTimeOffset.UtcNow.AddMinutes(-1));
             Assert.Equal(HttpStatusCode.OK, (await shop.OrderAsync(productId, "u", Guid.NewGuid().ToString())).Status);
         });
-
-    private async Task InitAsync(HttpClient api, string productId, int quantity, DateTimeOffset startsAt)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/init")
-        {
-            Content = JsonContent.Create(new
-            {
-                productId,
-                quantity,
-                startsAt = startsAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture),
-            }),
-        };
-        AddAdminKey(request);
-        using var answer = await api.SendAsync(request);
-        Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
-    }
 
     private void AddAdminKey(HttpRequestMessage request)
     {
