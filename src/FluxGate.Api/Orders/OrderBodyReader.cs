@@ -36,8 +36,15 @@ public static class OrderBodyReader
             };
         });
 
-    private static ApiError TooLarge(HttpRequest request) =>
-        new(StatusCodes.Status413PayloadTooLarge, RequestBodyRefusal.TooLarge(request.HttpContext));
+    /// <summary>
+    /// Answered without reading the body: Kestrel will not drain more than its limit to keep the connection, so the answer
+    /// says the connection closes (else a client could send its next request on a connection about to go).
+    /// </summary>
+    private static ApiError TooLarge(HttpRequest request)
+    {
+        request.HttpContext.Response.Headers.Connection = "close";
+        return new(StatusCodes.Status413PayloadTooLarge, RequestBodyRefusal.TooLarge(request.HttpContext));
+    }
 
     /// <summary>The body into a pooled buffer (at most <see cref="InputRules.MaxRequestBodyBytes"/>), then <see cref="Parse"/>.</summary>
     public static async ValueTask<(OrderRequest? Order, ApiError? Error)> ReadAsync(HttpRequest request)

@@ -190,6 +190,8 @@ public sealed class OrderApiEndToEndTests(GraphFixture graph) : IDisposable
         large.Headers.Add("x-idempotency-key", "k");
         using var tooLarge = await _api.SendAsync(large);
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, tooLarge.StatusCode);
+        // Answered unread, past what Kestrel drains: the connection is said to close, so the next request takes a new one.
+        Assert.True(tooLarge.Headers.ConnectionClose);
 
         using var longKey = await OrderAsync("p", new string('k', 129));
         Assert.Equal(HttpStatusCode.BadRequest, longKey.StatusCode);
