@@ -31,6 +31,29 @@ public class PageRendererTests
     }
 
     [Fact]
+    public void Before_a_scheduled_start_the_page_counts_down_and_refreshes_itself_without_javascript()
+    {
+        var startsAt = DateTimeOffset.UtcNow.AddMinutes(2).AddSeconds(5);
+        var status = QueueStatusResponse.From(
+            TicketStatus.Upcoming("ps5", ticket: 7, preQueue: 1_234, startsAt, rejoined: false, maxPoll: TimeSpan.FromSeconds(30)), Handles);
+        var address = new PageAddress("ps5", "u1", "k1", null, "7.x", From: 0);
+        var html = Renderer.Render(new PageModel(PageView.Upcoming, address)
+        {
+            Status = status,
+            Refresh = TimeSpan.FromSeconds(15),
+            RefreshUrl = address.Url(noScript: true),
+        }, "n0nce");
+
+        Assert.Equal("upcoming", status.Status);
+        Assert.Null(status.TicketNumber); // no place before the draw
+        Assert.Contains("<section data-view=\"upcoming\" aria-labelledby", html);
+        Assert.Contains("<section data-view=\"waiting\" hidden", html);
+        Assert.Matches("""id="countdown" aria-describedby="countdown-label">2 min 0[45] s</span>""", html);
+        Assert.Contains("<dd id=\"prequeue\">1,234</dd>", html);
+        Assert.Contains("<noscript><meta http-equiv=\"refresh\" content=\"15;url=/?productId=ps5&amp;userId=u1&amp;idempotencyKey=k1&amp;ticket=7.x&amp;nojs=1\"></noscript>", html);
+    }
+
+    [Fact]
     public void The_entrance_says_where_the_shopper_is_and_shows_no_product()
     {
         var html = Renderer.Render(new PageModel(PageView.Entrance, new PageAddress("", null, null, null, null, 0)), "n0nce");
