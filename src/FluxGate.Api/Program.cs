@@ -11,7 +11,8 @@ builder.AddApplicationServices();
 
 var app = builder.Build();
 
-app.UseErrorMapping(); // dependency faults, unreadable bodies and anything unexpected as the spec's JSON
+// Dependency faults, unreadable bodies and anything unexpected as the spec's JSON; POST /order answers every request itself.
+app.UseErrorMapping(answersItself: OrdersApi.IsPlaceOrder);
 app.UseUtf8RequestBodies();
 // Only /events speaks WebSocket: elsewhere the middleware would give every order a handshake object it never uses.
 app.UseWhen(context => context.Request.Path.StartsWithSegments(EventsApi.Path), events => events.UseWebSockets());

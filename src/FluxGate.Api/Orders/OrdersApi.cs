@@ -12,6 +12,10 @@ public static class OrdersApi
 {
     public const string IdempotencyKeyHeader = "x-idempotency-key";
 
+    /// <summary>A request for <c>POST /order</c>, the hot path, answered in full by <see cref="PlaceOrderAsync"/>.</summary>
+    public static bool IsPlaceOrder(HttpContext context) =>
+        HttpMethods.IsPost(context.Request.Method) && context.Request.Path == "/order";
+
     public static IEndpointRouteBuilder MapOrdersApi(this IEndpointRouteBuilder app)
     {
         app.MapPost("/order", PlaceOrderAsync)
