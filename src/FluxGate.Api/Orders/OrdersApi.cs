@@ -18,7 +18,13 @@ public static class OrdersApi
 
     public static IEndpointRouteBuilder MapOrdersApi(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/order", PlaceOrderAsync)
+        // The hot path takes its services once, here: bound per request they would open a DI scope for every order (a scope,
+        // its feature and a dictionary: about 200 B), and every one of them is a singleton.
+        var services = app.ServiceProvider;
+        var (intake, admission, waitingRoom, metrics, signIn) = (services.GetRequiredService<OrderIntake>(),
+            services.GetRequiredService<AdmissionVerifier>(), services.GetRequiredService<WaitingRoomRedirect>(),
+            services.GetRequiredService<OrderMetrics>(), services.GetRequiredService<ShopperSignIn>());
+        app.MapPost("/order", (HttpContext context) => PlaceOrderAsync(context, intake, admission, waitingRoom, metrics, signIn))
             .WithName("PlaceOrder")
             .WithSummary("Attempt to buy one unit of a product (the flash-sale hot path)")
             .WithOrderBody()
