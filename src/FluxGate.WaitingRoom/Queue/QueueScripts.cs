@@ -36,30 +36,30 @@ public static class QueueScripts
           return serving
         end
 
-        -- A scheduled sale's phase (see the class): 0 none, 1 before the start, 2 started, 3 started by this call.
+        -- A scheduled sale's line (see the class), read once: {phase, from, to, seed}; phase 0 none, 1 before the start,
+        -- 2 started, 3 started by this call.
         local function schedule(key, issued, rate, startsAt, seed)
-          if startsAt == nil then return 0 end
-          local line = redis.call('HMGET', key, 'start', 'from', 'to')
+          if startsAt == nil then return {0, 0, 0, ''} end
+          local line = redis.call('HMGET', key, 'start', 'from', 'to', 'seed')
           local thisSale = tonumber(line[1]) == startsAt
           if now < startsAt * 1000 then
             if not thisSale then
               -- The first call of this sale: its pre-queue is every ticket taken from now until the start.
               redis.call('DEL', key)
               redis.call('HSET', key, 'start', startsAt, 'from', issued)
+              return {1, issued, 0, ''}
             end
-            return 1
+            return {1, tonumber(line[2]), 0, ''}
           end
-          if thisSale and line[3] then return 2 end
+          if thisSale and line[3] then return {2, tonumber(line[2]), tonumber(line[3]), line[4]} end
           local from = thisSale and tonumber(line[2]) or issued
           redis.call('HSET', key, 'start', startsAt, 'from', from, 'to', issued, 'seed', seed,
             'n', from, 'ts', startsAt * 1000, 'rate', rate)
-          return 3
+          return {3, from, issued, seed}
         end
 
-        local function reply(code, ticket, serving, issued, rejoined, phase, key)
-          local line = phase > 0 and redis.call('HMGET', key, 'from', 'to', 'seed') or {}
-          return {code, ticket, string.format('%.6f', serving), issued, rejoined, phase,
-            tonumber(line[1]) or 0, tonumber(line[2]) or 0, line[3] or ''}
+        local function reply(code, ticket, serving, issued, rejoined, line)
+          return {code, ticket, string.format('%.6f', serving), issued, rejoined, line[1], line[2], line[3], line[4]}
         end
 
         """;
@@ -73,21 +73,21 @@ public static class QueueScripts
     public const string Join = Serving + """
         local rate = tonumber(ARGV[1])
         local issued = tonumber(redis.call('GET', KEYS[1]) or '0')
-        local phase = schedule(KEYS[2], issued, rate, tonumber(ARGV[4]), ARGV[5])
-        local serving = phase == 1 and 0 or serving_now(KEYS[2], issued, rate)
+        local line = schedule(KEYS[2], issued, rate, tonumber(ARGV[4]), ARGV[5])
+        local serving = line[1] == 1 and 0 or serving_now(KEYS[2], issued, rate)
         local code = tonumber(ARGV[3])
         local ticket = false
         if KEYS[3] then ticket = tonumber(redis.call('GET', KEYS[3])) end
         if ticket and ticket <= issued then
           redis.call('PEXPIRE', KEYS[3], ARGV[2])
-          return reply(code, ticket, serving, issued, 1, phase, KEYS[2])
+          return reply(code, ticket, serving, issued, 1, line)
         end
         if code ~= 0 then
-          return reply(code, 0, serving, issued, 0, phase, KEYS[2])
+          return reply(code, 0, serving, issued, 0, line)
         end
         ticket = redis.call('INCR', KEYS[1])
         if KEYS[3] then redis.call('SET', KEYS[3], ticket, 'PX', ARGV[2]) end
-        return reply(0, ticket, serving, ticket, 0, phase, KEYS[2])
+        return reply(0, ticket, serving, ticket, 0, line)
         """;
 
     /// <summary>
@@ -97,8 +97,8 @@ public static class QueueScripts
     public const string Poll = Serving + """
         local rate = tonumber(ARGV[1])
         local issued = tonumber(redis.call('GET', KEYS[1]) or '0')
-        local phase = schedule(KEYS[2], issued, rate, tonumber(ARGV[3]), ARGV[4])
-        local serving = phase == 1 and 0 or serving_now(KEYS[2], issued, rate)
-        return reply(tonumber(ARGV[2]), 0, serving, issued, 0, phase, KEYS[2])
+        local line = schedule(KEYS[2], issued, rate, tonumber(ARGV[3]), ARGV[4])
+        local serving = line[1] == 1 and 0 or serving_now(KEYS[2], issued, rate)
+        return reply(tonumber(ARGV[2]), 0, serving, issued, 0, line)
         """;
 }
